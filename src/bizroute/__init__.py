@@ -1,0 +1,35 @@
+"""bizroute: business-type classification and routing for service counters.
+
+Load a rule pack, classify requests, read the decision::
+
+    >>> import bizroute
+    >>> pack = bizroute.load_pack()          # the built-in pack for Chinese power supply
+    >>> decision = pack.classify({"description": "家里没电了", "area": "urban"})
+    >>> decision.status
+    'decided'
+    >>> decision.category.name
+    '故障报修'
+
+The public API is what ``__all__`` lists; everything else may change.
+"""
+
+from ._version import __version__
+from .decision import Decision
+from .engine import Pack
+from .errors import BizrouteError, InputError, PackError, WorkflowError
+from .findings import Finding
+from .intake import Request
+from .loader import load_pack
+
+__all__ = [
+    "BizrouteError",
+    "Decision",
+    "Finding",
+    "InputError",
+    "Pack",
+    "PackError",
+    "Request",
+    "WorkflowError",
+    "__version__",
+    "load_pack",
+]

@@ -1,0 +1,192 @@
+"""The registry of finding codes: one stable code, a kebab-case name, a severity and docs each.
+
+Codes are banded by kind:
+
+======  ===========================================
+BR0xx   loading and YAML
+BR1xx   schema (the shape of pack objects)
+BR2xx   references between pack objects
+BR3xx   workflow graphs
+BR4xx   rule semantics (overlap, shadowing, gaps)
+BR5xx   example cases
+BR6xx   input records
+======  ===========================================
+
+``bizroute rule CODE`` and docs/checks.md are generated from the entries here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .findings import Finding, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str = ""
+    bad: str = ""
+    good: str = ""
+
+
+REGISTRY: dict[str, CodeInfo] = {}
+
+
+def register(info: CodeInfo) -> CodeInfo:
+    if info.code in REGISTRY:
+        raise ValueError(f"finding code {info.code} registered twice")
+    REGISTRY[info.code] = info
+    return info
+
+
+def make_finding(
+    code: str,
+    message: str,
+    file: str,
+    line: int,
+    column: int,
+    *,
+    object_id: str | None = None,
+    path: str | None = None,
+    end_line: int | None = None,
+    end_column: int | None = None,
+    hint: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """Build a finding for a registered code (its name and default severity come from here)."""
+    info = REGISTRY[code]
+    return Finding(
+        file=file,
+        line=line,
+        column=column,
+        code=code,
+        name=info.name,
+        severity=severity or info.severity,
+        message=message,
+        object_id=object_id,
+        path=path,
+        end_line=end_line,
+        end_column=end_column,
+        hint=hint,
+    )
+
+
+def _r(code: str, name: str, severity: Severity, summary: str, why: str, bad: str = "",
+       good: str = "") -> None:
+    register(CodeInfo(code, name, severity, summary, why, bad.strip("\n"), good.strip("\n")))
+
+
+# --- BR0xx: loading and YAML -------------------------------------------------------------
+_R = _r
+_R("BR001", "yaml-syntax", "error", "The file is not valid YAML.",
+   "A file that does not parse cannot be part of a pack; the position is where the parser gave up.",
+   "rules:\n  - id: a\n    when: {field: intent, eq: x\n", "rules:\n  - id: a\n    when: {field: intent, eq: x}\n")
+_R("BR002", "duplicate-key", "error", "A mapping holds the same key twice.",
+   "YAML parsers silently keep one of the two values; which one the author meant is unknown.",
+   "- id: a\n  priority: 10\n  priority: 20\n", "- id: a\n  priority: 20\n")
+_R("BR003", "forbidden-tag", "error", "A tag other than the plain YAML ones is used.",
+   "Tags such as !!python/object can make a YAML loader construct objects or run code. "
+   "Pack files hold plain data only.",
+   "x: !!python/object/apply:os.system ['rm -rf /']\n", "x: plain text\n")
+_R("BR004", "alias-bomb", "error", "Aliases expand the document beyond the node budget.",
+   "A 'billion laughs' file uses nested aliases to blow up memory; it is refused before it can.",
+   "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n# ... nine levels\n",
+   "a: &shared {field: intent, eq: x}\nb: *shared\n")
+_R("BR005", "unreadable-file", "error", "A pack file cannot be read or decoded.",
+   "Files must be UTF-8 (a BOM is fine) or GB18030 text under the size limit.")
+_R("BR006", "not-a-mapping", "error", "A pack file's top level is not a mapping of sections.",
+   "Each file holds sections such as `rules:` or `categories:` at its top level.",
+   "- id: a\n", "rules:\n  - id: a\n")
+_R("BR007", "unknown-section", "error", "A top-level key is not a known section.",
+   "A misspelt section name would otherwise be ignored and its content lost.",
+   "rule:\n  - id: a\n", "rules:\n  - id: a\n")
+_R("BR008", "empty-pack", "error", "The pack directory holds no YAML files, or does not exist.",
+   "An empty pack classifies nothing; usually the path is wrong.")
+_R("BR009", "format-version", "error", "The pack declares a format version this bizroute does not read.",
+   "Reading a pack written for another format version could silently change its meaning.",
+   "pack:\n  format: 99\n", "pack:\n  format: 1\n")
+_R("BR010", "merge-key", "error", "A YAML merge key ('<<') is used.",
+   "Merge keys are not part of YAML 1.2 and hide where a value comes from; use an alias instead.",
+   "a:\n  <<: *base\n", "a: *base\n")
+_R("BR011", "pack-missing", "error", "No file of the pack has a `pack:` section, or two do.",
+   "The pack section declares the id, version and the request fields every rule is checked against.")
+
+# --- BR1xx: schema -------------------------------------------------------------------------
+_R("BR101", "missing-key", "error", "A required key is missing.",
+   "Without it the object cannot do its job (a rule without `category`, say).",
+   "rules:\n  - id: a\n    when: {field: intent, eq: x}\n",
+   "rules:\n  - id: a\n    category: c\n    when: {field: intent, eq: x}\n")
+_R("BR102", "unknown-key", "error", "A key is not part of the object's format.",
+   "A misspelt key (`priorty:`) would be ignored and the author's intent lost.",
+   "rules:\n  - id: a\n    priorty: 10\n", "rules:\n  - id: a\n    priority: 10\n")
+_R("BR103", "invalid-value", "error", "A value has the wrong type or form.",
+   "The pack format is strict so that a pack means one thing.",
+   "rules:\n  - id: a\n    priority: high\n", "rules:\n  - id: a\n    priority: 100\n")
+_R("BR104", "duplicate-id", "error", "Two objects of one section share an id while both are in force.",
+   "Ids are how rules, categories and documents refer to each other; two versions of one object "
+   "are allowed only with effective periods that do not overlap.",
+   "categories:\n  - id: move\n  - id: move\n",
+   "categories:\n  - id: move\n    effective: {until: 2024-06-01}\n"
+   "  - id: move\n    effective: {from: 2024-06-01}\n")
+_R("BR105", "invalid-regex", "error", "A `matches` pattern is not a valid RE2 regular expression.",
+   "Patterns run with RE2 semantics (linear time, no backreferences or look-around).",
+   "{field: description, matches: '(a)\\\\1'}", "{field: description, matches: '\\\\d+千瓦'}")
+_R("BR106", "bad-condition", "error", "A condition is not one combinator or one field test.",
+   "Each condition is `all`, `any`, `not`, or `field` with exactly one operator.",
+   "{field: intent, eq: a, in: [a, b]}", "{field: intent, in: [a, b]}")
+_R("BR107", "bad-effective", "error", "An effective period ends before it starts.",
+   "Such an object is never in force.",
+   "effective: {from: 2024-06-01, until: 2020-01-01}", "effective: {from: 2020-01-01, until: 2024-06-01}")
+
+# --- BR2xx: references -----------------------------------------------------------------------
+_R("BR201", "unknown-field", "error", "A condition tests a field the pack does not declare.",
+   "Requests are checked against declared fields; a test on an undeclared one is a typo or a gap.",
+   "{field: customer.kind, eq: residential}", "{field: customer.type, eq: residential}")
+_R("BR202", "value-not-allowed", "error", "An enum test uses a value the field does not allow.",
+   "The test could never be true.",
+   "{field: customer.type, eq: resident}", "{field: customer.type, eq: residential}")
+_R("BR203", "unknown-vocabulary", "error", "`mentions` names a vocabulary the pack does not define.",
+   "The test would match nothing.", "{field: description, mentions: outage_wrods}",
+   "{field: description, mentions: outage_words}")
+_R("BR204", "unknown-document", "error", "A category lists a document that is not in the catalogue.",
+   "The customer would be told to bring something nobody can name.")
+_R("BR205", "unknown-department", "error", "A department id is not in the registry.",
+   "Work would be routed to a department that does not exist.")
+_R("BR206", "unknown-workflow", "error", "A category names a workflow the pack does not define.",
+   "The decision could not say which process follows.")
+_R("BR207", "unknown-category", "error", "A rule leads to a category the pack does not define.",
+   "The rule could never produce a decision.")
+_R("BR208", "operator-mismatch", "error", "An operator does not fit the field's type.",
+   "E.g. a numeric comparison on an enum field, or `mentions` on a number: never true.",
+   "{field: customer.type, gt: 3}", "{field: supply.capacity_kva, gt: 3}")
+_R("BR209", "unknown-group", "error", "A category names a group the pack does not define.",
+   "Groups label decisions and statistics.")
+_R("BR210", "unknown-source", "error", "A basis cites a source the pack does not define.",
+   "The regulatory basis of a decision must be traceable to a named source.")
+_R("BR211", "category-not-in-force", "error",
+   "A rule is in force on a date when its category is not.",
+   "On that date the rule would lead to nothing.")
+
+# --- BR5xx: example cases ------------------------------------------------------------------
+_R("BR501", "bad-case-file", "error", "A file under the pack's tests/ folder is not a case file.",
+   "Case files hold `cases:`, a list of cases; anything else would be silently skipped.",
+   "- id: a\n", "cases:\n  - id: a\n    request: {}\n    expect: {status: unmatched}\n")
+_R("BR502", "duplicate-case-id", "error", "Two example cases share an id.",
+   "Failures are reported by case id; two cases with one id cannot be told apart.")
+_R("BR503", "case-failed", "error", "An example case does not get the decision it expects.",
+   "The pack no longer decides as its authors wrote down; either the pack or the case is wrong.")
+
+# --- BR6xx: input records -------------------------------------------------------------------
+_R("BR601", "unreadable-record", "error", "An input record cannot be parsed.",
+   "The record is reported with its line (and column) and the others are still classified.",
+   '{"description": "没电了"\n', '{"description": "没电了"}\n')
+_R("BR602", "record-not-an-object", "error", "An input record is not an object.",
+   "A request is a mapping of fields.", '["没电了"]\n', '{"description": "没电了"}\n')
+_R("BR603", "record-field-invalid", "error",
+   "A request field has the wrong type or a value its field does not allow.",
+   "The pack declares its fields; a value outside them could not be tested reliably.",
+   '{"customer": {"type": 1}}\n', '{"customer": {"type": "residential"}}\n')

@@ -1,0 +1,305 @@
+"""Compiled conditions and their three-valued evaluation.
+
+A pack's ``when`` conditions are compiled once, at load time, into the small node classes
+below. Evaluation returns ``True``, ``False`` or ``None`` (unknown: the request lacks a field
+the test needs). :meth:`Node.trace` evaluates again and records, per field test, the value
+seen, for explanations; it is only used off the hot path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+Truth = bool | None
+MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatcher:
+    """Finds terms in normalised text, ignoring occurrences that a negation cue governs."""
+
+    cues: tuple[str, ...]
+    window: int
+    breaks: tuple[str, ...]
+
+    def negated(self, text: str, start: int) -> bool:
+        if not self.cues or self.window <= 0:
+            return False
+        before = text[max(0, start - self.window) : start]
+        for brk in self.breaks:
+            cut = before.rfind(brk)
+            if cut >= 0:
+                before = before[cut + len(brk) :]
+        return any(cue in before for cue in self.cues)
+
+    def find(self, text: str, terms: tuple[str, ...], skip_negated: bool) -> str | None:
+        """The first term with an occurrence that counts, or ``None``."""
+        for term in terms:
+            start = text.find(term)
+            while start >= 0:
+                if not (skip_negated and self.negated(text, start)):
+                    return term
+                start = text.find(term, start + 1)
+        return None
+
+
+class Facts:
+    """A request flattened to declared field paths, with per-request caches for text tests."""
+
+    __slots__ = ("_mention_cache", "values")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+        self._mention_cache: dict[tuple[str, int], str | None] = {}
+
+    def get(self, path: str) -> Any:
+        return self.values.get(path, MISSING)
+
+
+@dataclass(frozen=True, slots=True)
+class LeafResult:
+    """How one field test came out on a request, for explanations."""
+
+    path: str
+    field: str
+    test: str
+    value: Any
+    result: Truth
+    matched: str | None = None
+
+
+class Node:
+    """A compiled condition."""
+
+    __slots__ = ()
+
+    def evaluate(self, facts: Facts) -> Truth:
+        raise NotImplementedError
+
+    def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
+        raise NotImplementedError
+
+    def leaves(self) -> Iterator[Test]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class All(Node):
+    parts: tuple[Node, ...]
+
+    def evaluate(self, facts: Facts) -> Truth:
+        unknown = False
+        for part in self.parts:
+            value = part.evaluate(facts)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
+        unknown = False
+        for part in self.parts:
+            value = part.trace(facts, out)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+
+    def leaves(self) -> Iterator[Test]:
+        for part in self.parts:
+            yield from part.leaves()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AnyOf(Node):
+    parts: tuple[Node, ...]
+
+    def evaluate(self, facts: Facts) -> Truth:
+        unknown = False
+        for part in self.parts:
+            value = part.evaluate(facts)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
+
+    def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
+        unknown = False
+        scratch: list[LeafResult] = []
+        for part in self.parts:
+            branch: list[LeafResult] = []
+            value = part.trace(facts, branch)
+            if value is True:
+                out.extend(branch)  # only the branch that made it true explains it
+                return True
+            scratch.extend(branch)
+            if value is None:
+                unknown = True
+        out.extend(scratch)
+        return None if unknown else False
+
+    def leaves(self) -> Iterator[Test]:
+        for part in self.parts:
+            yield from part.leaves()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Not(Node):
+    part: Node
+
+    def evaluate(self, facts: Facts) -> Truth:
+        value = self.part.evaluate(facts)
+        return None if value is None else not value
+
+    def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
+        inner: list[LeafResult] = []
+        value = self.part.trace(facts, inner)
+        result = None if value is None else not value
+        out.extend(
+            LeafResult(r.path, r.field, f"not ({r.test})", r.value,
+                       None if r.result is None else not r.result, r.matched)
+            for r in inner
+        )
+        return result
+
+    def leaves(self) -> Iterator[Test]:
+        yield from self.part.leaves()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Test(Node):
+    """A test on one field. ``predicate`` sees a present value and answers True or False."""
+
+    path: str  # where the test sits in its file, e.g. "when.all[1]"
+    field: str
+    op: str
+    operand: Any
+    predicate: Callable[[Any, Facts], bool] = field(repr=False)
+    absent_is_false: bool = False
+    describe: str = ""
+    # for `mentions`/`matches`: the term-finder, so traces can say which term matched
+    finder: Callable[[Any, Facts], str | None] | None = field(default=None, repr=False)
+
+    def evaluate(self, facts: Facts) -> Truth:
+        value = facts.values.get(self.field, MISSING)
+        if value is MISSING:
+            if self.op == "exists":
+                return not self.operand
+            return False if self.absent_is_false else None
+        return self.predicate(value, facts)
+
+    def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
+        result = self.evaluate(facts)
+        value = facts.get(self.field)
+        matched = None
+        if self.finder is not None and value is not MISSING:
+            matched = self.finder(value, facts)
+        shown = None if value is MISSING else getattr(value, "raw", value)
+        out.append(LeafResult(self.path, self.field, self.describe, shown, result, matched))
+        return result
+
+    def leaves(self) -> Iterator[Test]:
+        yield self
+
+
+class TextValue:
+    """A text field's value: the raw text and its normalised matching form."""
+
+    __slots__ = ("norm", "raw")
+
+    def __init__(self, raw: str, norm: str) -> None:
+        self.raw = raw
+        self.norm = norm
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TextValue) and other.raw == self.raw
+
+    def __hash__(self) -> int:
+        return hash(self.raw)
+
+    def __repr__(self) -> str:
+        return repr(self.raw)
+
+
+# --- leaf predicates -----------------------------------------------------------------------
+
+
+def comparable(value: Any) -> Any:
+    """Dates and datetimes compare as dates; everything else as is."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value
+
+
+def make_predicate(op: str, operand: Any) -> Callable[[Any, Facts], bool]:
+    """The predicate for a non-text operator (``operand`` already resolved and normalised)."""
+    if op == "eq":
+        return lambda v, _f: comparable(v) == operand
+    if op == "ne":
+        return lambda v, _f: comparable(v) != operand
+    if op == "in":
+        allowed = frozenset(operand)
+        return lambda v, _f: comparable(v) in allowed
+    if op == "not_in":
+        banned = frozenset(operand)
+        return lambda v, _f: comparable(v) not in banned
+    if op == "lt":
+        return lambda v, _f: comparable(v) < operand
+    if op == "lte":
+        return lambda v, _f: comparable(v) <= operand
+    if op == "gt":
+        return lambda v, _f: comparable(v) > operand
+    if op == "gte":
+        return lambda v, _f: comparable(v) >= operand
+    if op == "between":
+        lo, hi = operand
+        return lambda v, _f: lo <= comparable(v) < hi
+    if op == "exists":
+        return lambda _v, _f: bool(operand)
+    if op == "contains":
+        return lambda v, _f: operand in v
+    raise ValueError(f"no predicate for operator {op!r}")
+
+
+def make_mentions(
+    terms: tuple[str, ...], matcher: TextMatcher, skip_negated: bool, key: str
+) -> tuple[Callable[[Any, Facts], bool], Callable[[Any, Facts], str | None]]:
+    """Predicate and finder for ``mentions``; results are cached per request by ``key``."""
+
+    cache_key = (key, int(skip_negated))
+
+    def finder(value: Any, facts: Facts) -> str | None:
+        cache = facts._mention_cache
+        if cache_key in cache:
+            return cache[cache_key]
+        found = matcher.find(value.norm, terms, skip_negated)
+        cache[cache_key] = found
+        return found
+
+    return (lambda v, f: finder(v, f) is not None), finder
+
+
+def make_matches(pattern: Any) -> tuple[Callable[[Any, Facts], bool],
+                                        Callable[[Any, Facts], str | None]]:
+    """Predicate and finder for ``matches``: an RE2 search of the normalised text."""
+
+    def finder(value: Any, _facts: Facts) -> str | None:
+        m = pattern.search(value.norm)
+        return m.group(0) if m else None
+
+    return (lambda v, _f: pattern.search(v.norm) is not None), finder
+
+
+def compile_regex(pattern: str) -> Any:
+    """Compile with RE2; raises ``re2.error`` for patterns RE2 refuses."""
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)

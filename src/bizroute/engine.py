@@ -1,0 +1,611 @@
+"""The compiled pack and classification.
+
+:func:`compile_pack` turns what :mod:`bizroute.loader` read into an immutable :class:`Pack`.
+:meth:`Pack.classify` flattens a request to its declared fields, evaluates the rules in force
+with three-valued logic, and builds a :class:`~bizroute.decision.Decision`. Nothing on that path
+re-validates the pack; category payloads are prepared once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import models as m
+from .conditions import MISSING, Facts, LeafResult, Node, Test
+from .decision import (
+    Answer,
+    BasisRef,
+    Candidate,
+    CategoryRef,
+    Check,
+    Decision,
+    Explanation,
+    Named,
+    PackRef,
+    Question,
+    RuleExplanation,
+    RuleRef,
+    Status,
+    WhyNot,
+)
+from .errors import InputError
+from .findings import Finding
+from .intake import Request, as_mapping, coerce, lookup, parse_when
+from .loader import Compiler, Located, PackSource
+from .textnorm import normalise
+
+#: How many near alternatives an explanation names.
+WHY_NOT_LIMIT = 3
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledRule:
+    id: str
+    category: str
+    priority: int
+    node: Node
+    effective: m.Effective
+    ref: RuleRef
+    order: int
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledCategory:
+    model: m.Category
+    ref: CategoryRef
+    documents: tuple[tuple[Named, Node | None], ...]
+    departments: tuple[Named, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Epoch:
+    rules: tuple[CompiledRule, ...]  # in force, highest priority first
+    categories: dict[str, CompiledCategory]
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    status: Status
+    top: tuple[CompiledRule, ...]
+    unknown: tuple[CompiledRule, ...]
+
+
+class Pack:
+    """A loaded, compiled rule pack. Immutable and safe to share between threads.
+
+    Build it with :func:`bizroute.load_pack`.
+    """
+
+    def __init__(self, *, source: PackSource, info: m.PackInfo, rules: list[CompiledRule],
+                 categories: dict[str, list[tuple[m.Effective, CompiledCategory]]],
+                 compiler: Compiler, findings: list[Finding]) -> None:
+        self.source = source
+        self.info = info
+        self.id = info.id
+        self.name = info.name
+        self.version = info.version
+        self.digest = source.digest
+        self.path: Path = source.root
+        self.fields: dict[str, m.FieldSpec] = dict(info.fields)
+        self.warnings: tuple[Finding, ...] = tuple(f for f in findings if f.severity != "error")
+        self.rules: tuple[CompiledRule, ...] = tuple(rules)
+        self._categories = categories
+        self._ref = PackRef(info.id, info.version, source.digest)
+        self._allowed = {p: frozenset(compiler.allowed_values(s)) for p, s in self.fields.items()}
+        self._traditional = info.text.traditional_to_simplified
+        self.documents = {d.obj.id: _named(d.obj) for d in source.entries["documents"]}
+        self.departments = {d.obj.id: d.obj for d in source.entries["departments"]}
+        self.vocabularies = {v.obj.id: v.obj for v in source.entries["vocabularies"]}
+        self.sources = {s.obj.id: s.obj for s in source.entries["sources"]}
+        self.groups = {g.obj.id: g.obj for g in source.entries["groups"]}
+        self.workflows: dict[str, list[Located]] = {}
+        for w in source.entries["workflows"]:
+            self.workflows.setdefault(w.obj.id, []).append(w)
+        dates: set[dt.date] = set()
+        for eff in [r.effective for r in rules] + [e for v in categories.values() for e, _ in v]:
+            dates.update(d for d in (eff.from_, eff.until) if d is not None)
+        self._breaks = sorted(dates)
+        self._epochs: dict[int, _Epoch] = {}
+        self._thresholds = _numeric_thresholds(rules)
+
+    # --- public API
+
+    def classify(self, request: Request | Mapping[str, Any], as_of: dt.date | None = None,
+                 ) -> Decision:
+        """Classify one request.
+
+        ``as_of`` picks the rules in force; by default the request's ``received_at``, else
+        today. Raises :class:`~bizroute.errors.InputError` when the request does not fit the
+        pack's fields.
+
+        >>> pack = load_pack()
+        >>> d = pack.classify({"description": "家里没电了", "area": "urban"})
+        >>> d.status, d.category_id
+        ('decided', 'fault_repair')
+        """
+        data = as_mapping(request)
+        facts = self.facts(data)
+        day = self._as_of(data, facts, as_of)
+        epoch = self._epoch(day)
+        outcome = self._evaluate(facts, epoch)
+        return self._decide(data, facts, day, epoch, outcome)
+
+    def classify_many(self, requests: Iterable[Request | Mapping[str, Any]],
+                      as_of: dt.date | None = None) -> Iterator[Decision]:
+        """Classify each request in turn. A request that does not fit gives an ``error``
+        decision in its place (``Decision.error`` says why), so N requests give N decisions."""
+        for index, request in enumerate(requests, start=1):
+            try:
+                yield self.classify(request, as_of)
+            except InputError as exc:
+                yield self.error_decision(exc, position=f"record {index}",
+                                          request_id=_request_id(request))
+
+    def error_decision(self, exc: InputError, *, position: str | None = None,
+                       request_id: str | None = None, as_of: dt.date | None = None) -> Decision:
+        """The placeholder decision for a record that could not be classified."""
+        return Decision(
+            status="error", pack=self._ref, as_of=as_of or dt.date.today(),
+            request_id=request_id,
+            error={"message": exc.reason, "position": exc.position or position,
+                   "field": exc.field},
+        )
+
+    def category(self, category_id: str, as_of: dt.date | None = None) -> m.Category | None:
+        """The version of a category in force on ``as_of`` (default today)."""
+        found = self._category_at(category_id, as_of or dt.date.today())
+        return found.model if found else None
+
+    def category_ids(self) -> list[str]:
+        return list(self._categories)
+
+    # --- request → facts
+
+    def facts(self, data: Mapping[str, Any]) -> Facts:
+        """Flatten and check a request against the declared fields."""
+        values: dict[str, Any] = {}
+        for path, spec in self.fields.items():
+            raw = lookup(data, path)
+            if raw is MISSING:
+                continue
+            value = coerce(path, spec, raw, self._allowed[path], self._norm)
+            if value is not MISSING:
+                values[path] = value
+        return Facts(values)
+
+    def _norm(self, text: str) -> str:
+        return normalise(text, traditional_to_simplified=self._traditional)
+
+    def _as_of(self, data: Mapping[str, Any], facts: Facts, as_of: dt.date | None) -> dt.date:
+        if as_of is not None:
+            return as_of.date() if isinstance(as_of, dt.datetime) else as_of
+        received = facts.values.get("received_at", MISSING)
+        if received is MISSING:
+            received = parse_when(data.get("received_at")) if "received_at" in data else None
+            if received is None and data.get("received_at"):
+                raise InputError(f"received_at: expected a date-time, got "
+                                 f"{data.get('received_at')!r}", field="received_at")
+        if isinstance(received, dt.datetime):
+            return received.date()
+        if isinstance(received, dt.date):
+            return received
+        return dt.date.today()
+
+    # --- effective dates
+
+    def _epoch(self, day: dt.date) -> _Epoch:
+        index = bisect.bisect_right(self._breaks, day)
+        epoch = self._epochs.get(index)
+        if epoch is None:
+            rules = tuple(sorted((r for r in self.rules if r.effective.contains(day)),
+                                 key=lambda r: (-r.priority, r.order)))
+            cats = {}
+            for cid in self._categories:
+                found = self._category_at(cid, day)
+                if found is not None:
+                    cats[cid] = found
+            epoch = _Epoch(rules, cats)
+            self._epochs[index] = epoch  # idempotent; a race only computes it twice
+        return epoch
+
+    def _category_at(self, cid: str, day: dt.date) -> CompiledCategory | None:
+        for effective, compiled in self._categories.get(cid, ()):
+            if effective.contains(day):
+                return compiled
+        return None
+
+    # --- evaluation
+
+    def _evaluate(self, facts: Facts, epoch: _Epoch) -> _Outcome:
+        top_priority: int | None = None
+        top: list[CompiledRule] = []
+        unknown: list[CompiledRule] = []
+        for rule in epoch.rules:
+            if top_priority is not None and rule.priority < top_priority:
+                break  # lower priorities can no longer change anything
+            value = rule.node.evaluate(facts)
+            if value is True:
+                top_priority = rule.priority
+                top.append(rule)
+            elif value is None:
+                unknown.append(rule)
+        cats = {r.category for r in top}
+        relevant = tuple(u for u in unknown if _could_change(u, top_priority, cats))
+        if relevant:
+            status: Status = "needs_info"
+        elif not top:
+            status = "unmatched"
+        else:
+            status = "decided" if len(cats) == 1 else "ambiguous"
+        return _Outcome(status, tuple(top), relevant)
+
+    # --- building the decision
+
+    def _decide(self, data: Mapping[str, Any], facts: Facts, day: dt.date, epoch: _Epoch,
+                outcome: _Outcome) -> Decision:
+        request_id = _request_id(data)
+        candidates = self._candidates(outcome, epoch)
+        questions: tuple[Question, ...] = ()
+        if outcome.status == "needs_info":
+            questions = self._questions(facts, epoch, outcome)
+        category = rules = None
+        docs_required: tuple[Named, ...] = ()
+        docs_missing: tuple[Named, ...] = ()
+        departments: tuple[Named, ...] = ()
+        workflow = None
+        because: list[RuleExplanation] = []
+        if outcome.status == "decided":
+            compiled = epoch.categories.get(outcome.top[0].category)
+            if compiled is not None:
+                category = compiled.ref
+                docs_required = tuple(named for named, cond in compiled.documents
+                                      if cond is None or cond.evaluate(facts) is not False)
+                presented = facts.values.get("documents_presented", frozenset())
+                docs_missing = tuple(d for d in docs_required if d.id not in presented)
+                departments = compiled.departments
+                workflow = compiled.model.workflow
+        for rule in outcome.top if outcome.status != "needs_info" else outcome.unknown:
+            because.append(self._explain_rule(rule, facts))
+        rules = tuple(r.ref for r in outcome.top)
+        chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
+        why_not = self._why_not(facts, epoch, chosen, category.group if category else None)
+        return Decision(
+            status=outcome.status, pack=self._ref, as_of=day, request_id=request_id,
+            category=category, rules=rules, candidates=candidates, questions=questions,
+            documents_required=docs_required, documents_missing=docs_missing,
+            departments=departments, workflow=workflow,
+            explanation=Explanation(tuple(because), why_not),
+        )
+
+    def _candidates(self, outcome: _Outcome, epoch: _Epoch) -> tuple[Candidate, ...]:
+        if outcome.status == "decided":
+            return ()
+        by_cat: dict[str, list[str]] = {}
+        for rule in (*outcome.top, *outcome.unknown):
+            by_cat.setdefault(rule.category, []).append(rule.id)
+        return tuple(Candidate(cid, self._cat_name(cid, epoch), tuple(ids))
+                     for cid, ids in by_cat.items())
+
+    def _cat_name(self, cid: str, epoch: _Epoch) -> str:
+        compiled = epoch.categories.get(cid)
+        return compiled.model.name if compiled else cid
+
+    def _questions(self, facts: Facts, epoch: _Epoch, outcome: _Outcome) -> tuple[Question, ...]:
+        asked: dict[str, list[str]] = {}
+        for rule in outcome.unknown:
+            for leaf in _unknown_leaves(rule.node, facts):
+                rules = asked.setdefault(leaf.field, [])
+                if rule.id not in rules:
+                    rules.append(rule.id)
+        questions = []
+        for fname, rule_ids in sorted(asked.items(), key=lambda kv: -len(kv[1])):
+            spec = self.fields[fname]
+            if spec.type == "number":
+                answers = self._number_answers(facts, epoch, fname, spec)
+            else:
+                answers = tuple(self._answer(facts, epoch, fname, value, label)
+                                for value, label in self._answer_values(fname, spec))
+            ask = spec.question or f"请提供：{spec.label}"
+            questions.append(Question(fname, spec.label, spec.label_en, ask, tuple(rule_ids),
+                                      answers))
+        return tuple(questions)
+
+    def _answer_values(self, fname: str, spec: m.FieldSpec) -> list[tuple[Any, str]]:
+        if spec.type == "enum":
+            return list(spec.value_labels().items())
+        if spec.type == "bool":
+            return [(True, "是"), (False, "否")]
+        return []
+
+    def _number_answers(self, facts: Facts, epoch: _Epoch, fname: str, spec: m.FieldSpec,
+                        ) -> tuple[Answer, ...]:
+        """Answers by interval, neighbouring intervals that lead to the same place joined."""
+        merged: list[tuple[_Interval, Answer]] = []
+        for value, interval in _number_points(self._thresholds.get(fname, [])):
+            answer = self._answer(facts, epoch, fname, value, "")
+            if merged and (merged[-1][1].status, merged[-1][1].category) == (
+                    answer.status, answer.category):
+                merged[-1] = (merged[-1][0].join(interval), merged[-1][1])
+            else:
+                merged.append((interval, answer))
+        unit = spec.unit or ""
+        return tuple(Answer(a.value, iv.label(unit), a.status, a.category, a.category_name)
+                     for iv, a in merged)
+
+    def _answer(self, facts: Facts, epoch: _Epoch, fname: str, value: Any, label: str) -> Answer:
+        probe = Facts({**facts.values, fname: value})
+        outcome = self._evaluate(probe, epoch)
+        cid = outcome.top[0].category if outcome.status == "decided" else None
+        return Answer(value, label, outcome.status, cid,
+                      self._cat_name(cid, epoch) if cid else None)
+
+    def _explain_rule(self, rule: CompiledRule, facts: Facts) -> RuleExplanation:
+        trace: list[LeafResult] = []
+        result = rule.node.trace(facts, trace)
+        return RuleExplanation(rule.id, rule.category, result,
+                               tuple(self._check(leaf) for leaf in trace))
+
+    def _check(self, leaf: LeafResult) -> Check:
+        spec = self.fields.get(leaf.field)
+        return Check(leaf.path, leaf.field, spec.label if spec else leaf.field, leaf.test,
+                     leaf.value, leaf.result, leaf.matched)
+
+    def _why_not(self, facts: Facts, epoch: _Epoch, chosen: set[str], group: str | None,
+                 ) -> tuple[WhyNot, ...]:
+        best: dict[str, tuple[tuple[int, int, int], CompiledRule, list[LeafResult]]] = {}
+        for rule in epoch.rules:
+            if rule.category in chosen:
+                continue
+            trace: list[LeafResult] = []
+            if rule.node.trace(facts, trace) is not False:
+                continue
+            held = sum(1 for leaf in trace if leaf.result is True)
+            if held == 0:
+                continue
+            compiled = epoch.categories.get(rule.category)
+            same_group = int(compiled is not None and compiled.model.group == group)
+            score = (same_group, held, rule.priority)
+            if rule.category not in best or score > best[rule.category][0]:
+                best[rule.category] = (score, rule, trace)
+        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)[:WHY_NOT_LIMIT]
+        out = []
+        for _score, rule, trace in ranked:
+            failed = next((leaf for leaf in trace if leaf.result is False), None)
+            check = self._check(failed) if failed else None
+            reason = (f"{check.test}: {'缺失' if check.value is None else check.value!r}"
+                      if check else "条件不成立")
+            out.append(WhyNot(rule.category, self._cat_name(rule.category, epoch), rule.id,
+                              check, reason))
+        return tuple(out)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _could_change(rule: CompiledRule, top_priority: int | None, cats: set[str]) -> bool:
+    if top_priority is None:
+        return True
+    if rule.priority > top_priority:
+        return cats != {rule.category}
+    return rule.category not in cats
+
+
+def _unknown_leaves(node: Node, facts: Facts) -> Iterator[Test]:
+    for leaf in node.leaves():
+        if leaf.evaluate(facts) is None:
+            yield leaf
+
+
+def _request_id(request: Any) -> str | None:
+    if isinstance(request, Request):
+        return request.id
+    if isinstance(request, Mapping):
+        rid = request.get("id")
+        return None if rid is None else str(rid)
+    return None
+
+
+def _named(obj: m.Document | m.Department) -> Named:
+    return Named(obj.id, obj.name, obj.name_en)
+
+
+def _numeric_thresholds(rules: Iterable[CompiledRule]) -> dict[str, list[float]]:
+    found: dict[str, set[float]] = {}
+    for rule in rules:
+        for leaf in rule.node.leaves():
+            if leaf.op in ("lt", "lte", "gt", "gte", "eq"):
+                values = [leaf.operand]
+            elif leaf.op in ("between", "in", "not_in"):
+                values = list(leaf.operand)
+            else:
+                continue
+            for v in values:
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    found.setdefault(leaf.field, set()).add(float(v))
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Interval:
+    """A numeric interval; ``None`` bounds are open-ended."""
+
+    lo: float | None
+    lo_closed: bool
+    hi: float | None
+    hi_closed: bool
+
+    def join(self, other: _Interval) -> _Interval:
+        return _Interval(self.lo, self.lo_closed, other.hi, other.hi_closed)
+
+    def label(self, unit: str) -> str:
+        lo, hi = self.lo, self.hi
+        if lo is not None and lo == hi:
+            text = f"= {_fmt(lo)}"
+        elif lo is None and hi is None:
+            text = "任意"
+        elif lo is None:
+            assert hi is not None
+            text = f"{'≤' if self.hi_closed else '<'} {_fmt(hi)}"
+        elif hi is None:
+            text = f"{'≥' if self.lo_closed else '>'} {_fmt(lo)}"
+        else:
+            text = (f"{'[' if self.lo_closed else '('}{_fmt(lo)}, {_fmt(hi)}"
+                    f"{']' if self.hi_closed else ')'}")
+        return f"{text} {unit}".rstrip()
+
+
+def _number_points(thresholds: list[float]) -> list[tuple[float, _Interval]]:
+    """One representative value per interval between (and at) the thresholds."""
+    if not thresholds:
+        return []
+    first, last = thresholds[0], thresholds[-1]
+    points = [(first / 2 if first > 0 else first - 1, _Interval(None, False, first, False))]
+    for i, t in enumerate(thresholds):
+        points.append((t, _Interval(t, True, t, True)))
+        if i + 1 < len(thresholds):
+            nxt = thresholds[i + 1]
+            points.append(((t + nxt) / 2, _Interval(t, False, nxt, False)))
+    points.append((last * 2 if last > 0 else last + 1, _Interval(last, False, None, False)))
+    return points
+
+
+# --- compilation -------------------------------------------------------------------------------
+
+
+def compile_pack(source: PackSource, findings: list[Finding]) -> Pack | None:
+    """Check references, compile conditions and build the :class:`Pack` (``None`` on errors)."""
+    compiler = Compiler(source, findings)
+    compiler.check_duplicates()
+    compiler.check_fields()
+    entries = source.entries
+    for loc in entries["categories"]:
+        _check_category(compiler, loc)
+    categories: dict[str, list[tuple[m.Effective, CompiledCategory]]] = {}
+    for loc in entries["categories"]:
+        compiled = _compile_category(compiler, loc)
+        if compiled is not None:
+            categories.setdefault(loc.obj.id, []).append((loc.obj.effective, compiled))
+    rules: list[CompiledRule] = []
+    for order, loc in enumerate(entries["rules"]):
+        rule = _compile_rule(compiler, loc, order, categories)
+        if rule is not None:
+            rules.append(rule)
+    for loc in entries["workflows"]:
+        _check_workflow(compiler, loc)
+    for loc in entries["vocabularies"]:
+        for i, term in enumerate(loc.obj.terms):
+            if not compiler.norm(term):
+                compiler.error("BR103", "a term is empty after normalisation", loc, "terms", i)
+    if any(f.severity == "error" for f in findings) or source.info is None:
+        return None
+    return Pack(source=source, info=source.info.obj, rules=rules, categories=categories,
+                compiler=compiler, findings=findings)
+
+
+def _check_category(c: Compiler, loc: Located) -> None:
+    cat: m.Category = loc.obj
+    if cat.group not in c.group_ids:
+        c.error("BR209", f"group {cat.group!r} is not defined in 'groups'", loc, "group")
+    c.check_basis(cat.basis, loc, "basis")
+    for i, req in enumerate(cat.documents):
+        doc_id = req if isinstance(req, str) else req.id
+        sub: tuple[str | int, ...] = (i,) if isinstance(req, str) else (i, "id")
+        if doc_id not in c.document_ids:
+            c.error("BR204", f"document {doc_id!r} is not in the 'documents' catalogue", loc,
+                    "documents", *sub)
+    for i, dep in enumerate(cat.departments):
+        if dep not in c.department_ids:
+            c.error("BR205", f"department {dep!r} is not in 'departments'", loc,
+                    "departments", i)
+    if cat.workflow is not None and cat.workflow not in c.workflow_ids:
+        c.error("BR206", f"workflow {cat.workflow!r} is not defined in 'workflows'", loc,
+                "workflow")
+
+
+def _compile_category(c: Compiler, loc: Located) -> CompiledCategory | None:
+    cat: m.Category = loc.obj
+    docs: list[tuple[Named, Node | None]] = []
+    for i, req in enumerate(cat.document_requirements()):
+        node = None
+        if req.when is not None:
+            node = c.condition(req.when, loc, ("documents", i, "when"))
+            if node is None:
+                return None
+        if req.id in c.document_ids:
+            doc = next(d.obj for d in c.source.entries["documents"] if d.obj.id == req.id)
+            docs.append((_named(doc), node))
+    group = next((g.obj for g in c.source.entries["groups"] if g.obj.id == cat.group), None)
+    deps = tuple(_named(d.obj) for dep in cat.departments
+                 for d in c.source.entries["departments"] if d.obj.id == dep)
+    ref = CategoryRef(cat.id, cat.name, cat.name_en, cat.group, group.name if group else cat.group,
+                      dict(cat.codes), _basis_refs(c, cat.basis))
+    return CompiledCategory(cat, ref, tuple(docs), deps)
+
+
+def _basis_refs(c: Compiler, basis: Iterable[m.Basis]) -> tuple[BasisRef, ...]:
+    sources = {s.obj.id: s.obj for s in c.source.entries["sources"]}
+    out = []
+    for b in basis:
+        src = sources.get(b.source)
+        out.append(BasisRef(b.source, src.title if src else b.source, b.article, b.note,
+                            src.status if src else None))
+    return tuple(out)
+
+
+def _compile_rule(c: Compiler, loc: Located, order: int,
+                  categories: dict[str, list[tuple[m.Effective, CompiledCategory]]],
+                  ) -> CompiledRule | None:
+    rule: m.Rule = loc.obj
+    c.check_basis(rule.basis, loc, "basis")
+    node = c.condition(rule.when, loc, ("when",))
+    if rule.category not in c.category_ids:
+        near = [cid for cid in c.category_ids if rule.category in cid or cid in rule.category]
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        c.error("BR207", f"category {rule.category!r} is not defined{hint}", loc, "category")
+        return None
+    versions = categories.get(rule.category, [])
+    if versions and not _covered(rule.effective, [e for e, _ in versions]):
+        c.error("BR211", f"rule is in force on dates when category {rule.category!r} is not",
+                loc, "effective" if rule.effective != m.ALWAYS else "category")
+    if node is None:
+        return None
+    basis = rule.basis or (versions[-1][1].model.basis if versions else [])
+    ref = RuleRef(rule.id, rule.priority, rule.category, _basis_refs(c, basis), rule.note)
+    line, _ = loc.at()
+    return CompiledRule(rule.id, rule.category, rule.priority, node, rule.effective, ref, order,
+                        loc.file, line)
+
+
+def _covered(span: m.Effective, versions: list[m.Effective]) -> bool:
+    """Whether the union of ``versions`` covers every day of ``span``."""
+    day = span.from_ or dt.date.min
+    end = span.until or dt.date.max
+    while day < end:
+        nxt = None
+        for v in versions:
+            if v.contains(day):
+                nxt = v.until or dt.date.max
+                break
+        if nxt is None:
+            return False
+        day = nxt
+    return True
+
+
+def _check_workflow(c: Compiler, loc: Located) -> None:
+    wf: m.Workflow = loc.obj
+    for i, step in enumerate(wf.steps):
+        if step.department not in c.department_ids:
+            c.error("BR205", f"department {step.department!r} is not in 'departments'", loc,
+                    "steps", i, "department")

@@ -1,0 +1,36 @@
+"""Normalise free text so that customers' many ways of writing one word match one term.
+
+Applied alike to request text and to vocabulary terms: Unicode NFKC (full-width letters,
+digits and punctuation become half-width), case folding, white space removed, and optionally
+traditional characters mapped to simplified ones.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib import resources
+
+_WHITESPACE = {ord(c): None for c in " \t\r\n\f\v\u3000\u00a0\u200b\ufeff"}
+
+
+@cache
+def _t2s_table() -> dict[int, str]:
+    text = resources.files("bizroute").joinpath("data/t2s.txt").read_text(encoding="utf-8")
+    table: dict[int, str] = {}
+    for line in text.splitlines():
+        if len(line) == 2 and not line.startswith("#"):
+            table[ord(line[0])] = line[1]
+    return table
+
+
+def normalise(text: str, *, traditional_to_simplified: bool = True) -> str:
+    """Return the matching form of ``text``.
+
+    >>> normalise("家里 沒電了！ ＡＢＣ")
+    '家里没电了!abc'
+    """
+    out = unicodedata.normalize("NFKC", text).casefold().translate(_WHITESPACE)
+    if traditional_to_simplified:
+        out = out.translate(_t2s_table())
+    return out

@@ -1,0 +1,265 @@
+"""Read YAML into plain Python data plus a map of source positions, constructing nothing.
+
+The file is *composed* (parsed to a node graph) by ruamel.yaml's round-trip machinery and
+turned into ``dict``/``list``/scalars here, so:
+
+* no tag other than the plain YAML ones is ever honoured (``!!python/object`` is a finding);
+* duplicate keys are reported at the second key;
+* aliases are expanded against a node budget, so an alias bomb fails fast;
+* every key and value keeps its 1-based line and column in a :class:`SourceMap`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .codes import make_finding
+from .findings import Finding
+
+#: The most nodes one file may expand to, aliases included (a billion-laughs file needs 10**9).
+NODE_BUDGET = 1_000_000
+#: The largest pack file read, in bytes.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = {
+    f"{_YAML_TAG}{name}"
+    for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "binary", "omap")
+}
+_MERGE_TAG = f"{_YAML_TAG}merge"
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based source span."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(slots=True)
+class SourceMap:
+    """Positions of the values (and mapping keys) of one YAML document, by path."""
+
+    file: str
+    values: dict[Path_, Span] = field(default_factory=dict)
+    keys: dict[Path_, Span] = field(default_factory=dict)
+
+    def value(self, path: Path_) -> Span | None:
+        """Where the value at ``path`` is, or the nearest enclosing value that has a position."""
+        while True:
+            span = self.values.get(path)
+            if span is not None or not path:
+                return span
+            path = path[:-1]
+
+    def key(self, path: Path_) -> Span | None:
+        """Where the key that leads to ``path`` is (the value's position for list items)."""
+        return self.keys.get(path) or self.value(path)
+
+
+class _BudgetExceeded(Exception):
+    pass
+
+
+class _Reject(Exception):
+    def __init__(self, finding: Finding) -> None:
+        self.finding = finding
+
+
+def _span(node: Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+_INT_RE = re.compile(r"[-+]?(0|[1-9][0-9_]*)$")
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.smap = SourceMap(file)
+        self.nodes = 0
+
+    def reject(self, code: str, node: Node, message: str) -> _Reject:
+        s = _span(node)
+        return _Reject(make_finding(code, message, self.file, s.line, s.column))
+
+    def build(self, node: Node, path: Path_) -> Any:
+        self.nodes += 1
+        if self.nodes > NODE_BUDGET:
+            raise _BudgetExceeded
+        self.smap.values.setdefault(path, _span(node))
+        tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", str(node.tag))
+        if tag not in _PLAIN_TAGS and tag != _MERGE_TAG:
+            raise self.reject(
+                "BR003",
+                node,
+                f"tag {tag.replace(_YAML_TAG, '!!')!r} is not allowed; "
+                "pack files hold plain data only (strings, numbers, booleans, dates, lists, maps)",
+            )
+        if isinstance(node, MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if getattr(key_node, "tag", None) == _MERGE_TAG or key_node.value == "<<":
+                    raise self.reject("BR010", key_node, "merge keys ('<<') are not supported")
+                if not isinstance(key_node, ScalarNode):
+                    raise self.reject("BR103", key_node, "a mapping key must be a plain scalar")
+                key = str(key_node.value)
+                if key in out:
+                    first = self.smap.keys.get((*path, key))
+                    where = f" (first at line {first.line})" if first else ""
+                    raise self.reject("BR002", key_node, f"duplicate key {key!r}{where}")
+                self.smap.keys[(*path, key)] = _span(key_node)
+                out[key] = self.build(value_node, (*path, key))
+            return out
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self.scalar(node, tag)
+
+    def scalar(self, node: ScalarNode, tag: str) -> Any:
+        text: str = node.value
+        kind = tag[len(_YAML_TAG) :]
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return text.lower() in ("true", "yes", "on")
+        if kind == "int":
+            cleaned = text.replace("_", "")
+            try:
+                if cleaned.lower().startswith(("0x", "-0x", "+0x")):
+                    return int(cleaned, 16)
+                if cleaned.lower().startswith(("0o", "-0o", "+0o")):
+                    return int(cleaned, 8)
+                return int(cleaned, 10)
+            except ValueError:
+                return text
+        if kind == "float":
+            lowered = text.lower().replace("_", "")
+            if lowered in (".nan",):
+                return math.nan
+            if lowered in (".inf", "+.inf"):
+                return math.inf
+            if lowered == "-.inf":
+                return -math.inf
+            try:
+                return float(lowered)
+            except ValueError:
+                return text
+        if kind == "timestamp":
+            try:
+                if len(text) == 10:
+                    return dt.date.fromisoformat(text)
+                return dt.datetime.fromisoformat(text.replace(" ", "T").replace("t", "T"))
+            except ValueError:
+                return text
+        return text
+
+
+def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]:
+    """Parse one YAML document into plain data. Returns ``(data, source_map, findings)``.
+
+    On a finding the data is ``None``; the findings say why, with positions.
+    """
+    builder = _Builder(file)
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        node = yaml.compose(StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        return None, builder.smap, [make_finding("BR001", f"{problem}{context}", file, line, col)]
+    except YAMLError as exc:
+        return None, builder.smap, [make_finding("BR001", str(exc).strip(), file, 0, 0)]
+    if node is None:
+        return None, builder.smap, []
+    try:
+        data = builder.build(node, ())
+    except _Reject as rejected:
+        return None, builder.smap, [rejected.finding]
+    except _BudgetExceeded:
+        return None, builder.smap, [
+            make_finding(
+                "BR004",
+                f"the document expands to more than {NODE_BUDGET:,} nodes (alias abuse?)",
+                file,
+                1,
+                1,
+            )
+        ]
+    except RecursionError:
+        return None, builder.smap, [
+            make_finding("BR004", "the document nests too deeply or refers to itself", file, 1, 1)
+        ]
+    return data, builder.smap, []
+
+
+def decode_bytes(raw: bytes) -> tuple[str, str]:
+    """Decode text that may be UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030.
+
+    Returns ``(text, encoding)``; raises ``UnicodeDecodeError`` when none fits.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            raise utf8_error from None
+
+
+def load_yaml_file(path: Path, display: str) -> tuple[Any, SourceMap, list[Finding]]:
+    """Read and parse one pack file; unreadable or undecodable files become findings."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, SourceMap(display), [
+                make_finding("BR005", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                             display, 0, 0)
+            ]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, SourceMap(display), [
+            make_finding("BR005", f"cannot read file: {exc.strerror or exc}", display, 0, 0)
+        ]
+    try:
+        text, _ = decode_bytes(raw)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, SourceMap(display), [
+            make_finding("BR005", "file is neither UTF-8 nor GB18030 text", display, line, col)
+        ]
+    return load_yaml_text(text, display)
+
+
+def iter_pack_files(root: Path) -> Iterator[Path]:
+    """Every ``.yaml``/``.yml`` file under ``root`` in sorted order, skipping hidden ones."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            yield path
