@@ -179,7 +179,7 @@ class Test(Node):
     """A test on one field. ``predicate`` sees a present value and answers True or False."""
 
     path: str  # where the test sits in its file, e.g. "when.all[1]"
-    field: str
+    field_name: str
     op: str
     operand: Any
     predicate: Callable[[Any, Facts], bool] = field(repr=False)
@@ -189,7 +189,7 @@ class Test(Node):
     finder: Callable[[Any, Facts], str | None] | None = field(default=None, repr=False)
 
     def evaluate(self, facts: Facts) -> Truth:
-        value = facts.values.get(self.field, MISSING)
+        value = facts.values.get(self.field_name, MISSING)
         if value is MISSING:
             if self.op == "exists":
                 return not self.operand
@@ -198,12 +198,12 @@ class Test(Node):
 
     def trace(self, facts: Facts, out: list[LeafResult]) -> Truth:
         result = self.evaluate(facts)
-        value = facts.get(self.field)
+        value = facts.get(self.field_name)
         matched = None
         if self.finder is not None and value is not MISSING:
             matched = self.finder(value, facts)
         shown = None if value is MISSING else getattr(value, "raw", value)
-        out.append(LeafResult(self.path, self.field, self.describe, shown, result, matched))
+        out.append(LeafResult(self.path, self.field_name, self.describe, shown, result, matched))
         return result
 
     def leaves(self) -> Iterator[Test]:

@@ -301,7 +301,7 @@ class Pack:
         asked: dict[str, list[str]] = {}
         for rule in outcome.unknown:
             for leaf in _unknown_leaves(rule.node, facts):
-                rules = asked.setdefault(leaf.field, [])
+                rules = asked.setdefault(leaf.field_name, [])
                 if rule.id not in rules:
                     rules.append(rule.id)
         questions = []
@@ -428,7 +428,7 @@ def _numeric_thresholds(rules: Iterable[CompiledRule]) -> dict[str, list[float]]
                 continue
             for v in values:
                 if isinstance(v, int | float) and not isinstance(v, bool):
-                    found.setdefault(leaf.field, set()).add(float(v))
+                    found.setdefault(leaf.field_name, set()).add(float(v))
     return {k: sorted(v) for k, v in found.items()}
 
 

@@ -6,6 +6,7 @@ is an error, :func:`load_pack` raises one :class:`~bizroute.errors.PackError` ca
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -19,8 +20,8 @@ from pydantic import BaseModel, ValidationError
 from . import models as m
 from .codes import make_finding
 from .conditions import (
-    AnyOf,
     All,
+    AnyOf,
     Node,
     Not,
     Test,
@@ -180,10 +181,8 @@ def read_pack(root: Path, findings: list[Finding]) -> PackSource:
         display = _display(root, path)
         files.append(rel)
         digest.update(rel.encode() + b"\0")
-        try:
+        with contextlib.suppress(OSError):
             digest.update(path.read_bytes() + b"\0")
-        except OSError:
-            pass
         data, smap, file_findings = load_yaml_file(path, display)
         findings.extend(file_findings)
         if data is None:
@@ -217,19 +216,19 @@ def read_pack(root: Path, findings: list[Finding]) -> PackSource:
                 obj = validate_entry(model, item, (section, index), smap, findings)
                 if obj is not None:
                     entries[section].append(Located(obj, display, (section, index), smap))
-    info: Located | None = None
+    located_info: Located | None = None
     if len(infos) == 1:
-        info = infos[0]
+        located_info = infos[0]
     elif len(infos) > 1:
         for extra in infos[1:]:
             line, col = extra.key_at()
             findings.append(make_finding("BR011", f"a second 'pack' section (the first is in "
                                          f"{infos[0].file})", extra.file, line, col))
-        info = infos[0]
+        located_info = infos[0]
     elif paths and not any(f.code in ("BR009",) or f.path == "pack" for f in findings):
         findings.append(make_finding("BR011", "no file of the pack has a 'pack' section",
                                      _display(root, paths[0]), 1, 1))
-    return PackSource(root, info, entries, digest.hexdigest()[:16], tuple(files))
+    return PackSource(root, located_info, entries, digest.hexdigest()[:16], tuple(files))
 
 
 def _display(root: Path, path: Path) -> str:

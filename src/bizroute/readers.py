@@ -107,7 +107,7 @@ def read_records(path: str | Path, fmt: InputFormat = "auto", encoding: str | No
         display = name
     try:
         buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
-            stream)  # type: ignore[arg-type]
+            stream)  # type: ignore[type-var]
         head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
         enc = encoding or detect_encoding(head)
         kind = detect_format(display if fmt == "auto" else f".{fmt}", head) \
@@ -198,7 +198,7 @@ def _read_json(text: str, display: str) -> Iterator[Record]:
         raise ReadError(f"{display}: the file is empty")
     if text[pos] != "[":
         try:
-            data, end = decoder.raw_decode(text, pos)
+            data, _end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield Record(1, exc.lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
                          source=display)
