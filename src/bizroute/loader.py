@@ -101,11 +101,38 @@ def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[Path_, str | None
     return tuple(path), missing
 
 
+_EXPECTED = {
+    "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
+    "float_type": "a number", "float_parsing": "a number", "string_type": "text",
+    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+    "tuple_type": "a list", "dict_type": "a mapping", "model_type": "a mapping",
+    "model_attributes_type": "a mapping", "is_instance_of": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)", "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_inexact": "a date",
+}  # fmt: skip
+
+
+def _message(kind: str, msg: str, value: Any) -> str:
+    expected = _EXPECTED.get(kind)
+    if expected is None:
+        return msg
+    return f"expected {expected}, got {_describe(value)}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    return repr(value)
+
+
 def _validation_findings(
     exc: ValidationError, data: Any, base: Path_, smap: SourceMap, object_id: str | None
 ) -> list[Finding]:
-    grouped: dict[tuple[Path_, str], list[str]] = {}
-    codes: dict[tuple[Path_, str], str] = {}
+    grouped: dict[tuple[Path_, str], list[tuple[str, str]]] = {}
     for error in exc.errors(include_url=False):
         path, leftover = _data_path(data, tuple(error["loc"]))
         kind = error["type"]
@@ -117,27 +144,40 @@ def _validation_findings(
             code, msg = "BR106", error["msg"]
         else:
             code, msg = "BR103", error["msg"]
-        key = (path, code)
-        grouped.setdefault(key, [])
-        if msg not in grouped[key]:
-            grouped[key].append(msg)
-        codes[key] = code
+        entry = grouped.setdefault((path, code), [])
+        if (kind, msg) not in entry:
+            entry.append((kind, msg))
     # a type error on a container that has more precise errors inside it is noise (unions)
     keep = [k for k in grouped
             if not (k[1] == "BR103" and any(o[0][: len(k[0])] == k[0] and len(o[0]) > len(k[0])
                                             for o in grouped))]
     findings = []
     for path, code in keep:
-        msgs = grouped[(path, code)]
-        message = msgs[0] if len(msgs) == 1 else "expected one of: " + "; ".join(msgs[:4])
+        errors = grouped[(path, code)]
+        value = _value_at(data, path)
+        if len(errors) == 1:
+            message = _message(errors[0][0], errors[0][1], value)
+        elif all(kind in _EXPECTED for kind, _ in errors):
+            kinds = list(dict.fromkeys(_EXPECTED[kind] for kind, _ in errors))
+            if "a number" in kinds and "a whole number" in kinds:
+                kinds.remove("a whole number")
+            message = f"expected {' or '.join(kinds)}, got {_describe(value)}"
+        else:
+            message = "; ".join(dict.fromkeys(_message(k, m_, value) for k, m_ in errors[:4]))
         full = (*base, *path)
-        span = smap.key(full) if code in ("BR101", "BR102") else smap.value(full)
+        span = smap.key(full) if code == "BR102" else smap.value(full)
         line, col = (span.line, span.column) if span else (0, 0)
         findings.append(
             make_finding(code, message, smap.file, line, col, object_id=object_id,
                          path=_dotted(full))
         )
     return findings
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _dotted(path: Path_) -> str:
@@ -166,16 +206,17 @@ def read_pack(root: Path, findings: list[Finding]) -> PackSource:
     """Read every pack file under ``root`` into validated, located entries."""
     entries: dict[str, list[Located]] = {name: [] for name in m.SECTIONS}
     infos: list[Located] = []
+    pack_sections = 0
     digest = hashlib.sha256()
     files: list[str] = []
     if not root.is_dir():
-        findings.append(make_finding("BR008", f"pack directory {str(root)!r} does not exist",
-                                     str(root), 0, 0))
+        findings.append(make_finding("BR008", "the pack directory does not exist",
+                                     _display_dir(root), 0, 0))
         return PackSource(root, None, entries, "", ())
     paths = [p for p in iter_pack_files(root) if p.relative_to(root).parts[0] != CASES_DIR]
     if not paths:
         findings.append(make_finding("BR008", "no .yaml or .yml files in the pack directory",
-                                     str(root), 0, 0))
+                                     _display_dir(root), 0, 0))
     for path in paths:
         rel = path.relative_to(root).as_posix()
         display = _display(root, path)
@@ -195,6 +236,7 @@ def read_pack(root: Path, findings: list[Finding]) -> PackSource:
             key_span = smap.key((section,))
             kline, kcol = (key_span.line, key_span.column) if key_span else (0, 0)
             if section == "pack":
+                pack_sections += 1
                 if _format_ok(content, smap, display, findings):
                     info = validate_entry(m.PackInfo, content, ("pack",), smap, findings)
                     if info is not None:
@@ -225,17 +267,25 @@ def read_pack(root: Path, findings: list[Finding]) -> PackSource:
             findings.append(make_finding("BR011", f"a second 'pack' section (the first is in "
                                          f"{infos[0].file})", extra.file, line, col))
         located_info = infos[0]
-    elif paths and not any(f.code in ("BR009",) or f.path == "pack" for f in findings):
+    elif paths and not pack_sections:
         findings.append(make_finding("BR011", "no file of the pack has a 'pack' section",
                                      _display(root, paths[0]), 1, 1))
     return PackSource(root, located_info, entries, digest.hexdigest()[:16], tuple(files))
 
 
 def _display(root: Path, path: Path) -> str:
+    """How a pack file is named in findings: relative to the working directory if inside it."""
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return path.resolve().relative_to(Path.cwd()).as_posix()
     except ValueError:
         return (Path(root.name) / path.relative_to(root)).as_posix()
+
+
+def _display_dir(root: Path) -> str:
+    try:
+        return root.resolve().relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return str(root)
 
 
 def _format_ok(content: Any, smap: SourceMap, file: str, findings: list[Finding]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 FORMAT_VERSION = 1
@@ -48,7 +48,8 @@ class SettingRef(_Strict):
     setting: str
 
 
-Number = int | float | SettingRef
+# strict: a quoted '160' in a pack is a mistake worth reporting, not a number
+Number = Annotated[int, Strict()] | Annotated[float, Strict()] | SettingRef
 OPERATORS = (
     "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between",
     "mentions", "matches", "exists", "contains",

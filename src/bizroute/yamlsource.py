@@ -172,6 +172,30 @@ class _Builder:
         return text
 
 
+def _expanded_size(node: Node, memo: dict[int, int], active: set[int]) -> int:
+    """How many nodes ``node`` becomes once every alias is expanded (capped past the budget)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if key in active:
+        raise RecursionError("a node contains itself")
+    active.add(key)
+    total = 1
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            total += _expanded_size(k, memo, active) + _expanded_size(v, memo, active)
+            if total > NODE_BUDGET:
+                break
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            total += _expanded_size(item, memo, active)
+            if total > NODE_BUDGET:
+                break
+    active.discard(key)
+    memo[key] = total
+    return total
+
+
 def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]:
     """Parse one YAML document into plain data. Returns ``(data, source_map, findings)``.
 
@@ -185,13 +209,22 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        context = ""
+        if exc.context and exc.problem:
+            context = f" ({exc.context}"
+            cmark = exc.context_mark
+            if cmark is not None and cmark is not mark:
+                context += f" that starts at line {cmark.line + 1}, column {cmark.column + 1}"
+            context += ")"
         return None, builder.smap, [make_finding("BR001", f"{problem}{context}", file, line, col)]
     except YAMLError as exc:
         return None, builder.smap, [make_finding("BR001", str(exc).strip(), file, 0, 0)]
     if node is None:
         return None, builder.smap, []
     try:
+        # measured before building: aliases are shared nodes, so this is cheap even for a bomb
+        if _expanded_size(node, {}, set()) > NODE_BUDGET:
+            raise _BudgetExceeded
         data = builder.build(node, ())
     except _Reject as rejected:
         return None, builder.smap, [rejected.finding]
