@@ -50,6 +50,7 @@ class SettingRef(_Strict):
 
 # strict: a quoted '160' in a pack is a mistake worth reporting, not a number
 Number = Annotated[int, Strict()] | Annotated[float, Strict()] | SettingRef
+Comparable = Number | Annotated[dt.date, Strict()]
 OPERATORS = (
     "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between",
     "mentions", "matches", "exists", "contains",
@@ -67,11 +68,11 @@ class Condition(_Strict):
     ne: Scalar | None = None
     in_: list[Scalar] | None = Field(default=None, alias="in")
     not_in: list[Scalar] | None = None
-    lt: Number | None = None
-    lte: Number | None = None
-    gt: Number | None = None
-    gte: Number | None = None
-    between: tuple[Number, Number] | None = None
+    lt: Comparable | None = None
+    lte: Comparable | None = None
+    gt: Comparable | None = None
+    gte: Comparable | None = None
+    between: tuple[Comparable, Comparable] | None = None
     mentions: str | list[str] | None = None
     matches: str | None = None
     exists: bool | None = None
