@@ -271,9 +271,11 @@ class Pack:
                 docs_missing = tuple(d for d in docs_required if d.id not in presented)
                 departments = compiled.departments
                 workflow = compiled.model.workflow
-        for rule in outcome.top if outcome.status != "needs_info" else outcome.unknown:
+        # outputs are sorted by id so that the order of files and rules never shows
+        explained = outcome.top if outcome.status != "needs_info" else outcome.unknown
+        for rule in sorted(explained, key=lambda r: r.id):
             because.append(self._explain_rule(rule, facts))
-        rules = tuple(r.ref for r in outcome.top)
+        rules = tuple(r.ref for r in sorted(outcome.top, key=lambda r: r.id))
         chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
         why_not = self._why_not(facts, epoch, chosen, category.group if category else None)
         return Decision(
@@ -290,8 +292,8 @@ class Pack:
         by_cat: dict[str, list[str]] = {}
         for rule in (*outcome.top, *outcome.unknown):
             by_cat.setdefault(rule.category, []).append(rule.id)
-        return tuple(Candidate(cid, self._cat_name(cid, epoch), tuple(ids))
-                     for cid, ids in by_cat.items())
+        return tuple(Candidate(cid, self._cat_name(cid, epoch), tuple(sorted(ids)))
+                     for cid, ids in sorted(by_cat.items()))
 
     def _cat_name(self, cid: str, epoch: _Epoch) -> str:
         compiled = epoch.categories.get(cid)
@@ -305,7 +307,7 @@ class Pack:
                 if rule.id not in rules:
                     rules.append(rule.id)
         questions = []
-        for fname, rule_ids in sorted(asked.items(), key=lambda kv: -len(kv[1])):
+        for fname, rule_ids in sorted(asked.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             spec = self.fields[fname]
             if spec.type == "number":
                 answers = self._number_answers(facts, epoch, fname, spec)
@@ -313,7 +315,7 @@ class Pack:
                 answers = tuple(self._answer(facts, epoch, fname, value, label)
                                 for value, label in self._answer_values(fname, spec))
             ask = spec.question or f"请提供：{spec.label}"
-            questions.append(Question(fname, spec.label, spec.label_en, ask, tuple(rule_ids),
+            questions.append(Question(fname, spec.label, spec.label_en, ask, tuple(sorted(rule_ids)),
                                       answers))
         return tuple(questions)
 
@@ -372,9 +374,13 @@ class Pack:
             compiled = epoch.categories.get(rule.category)
             same_group = int(compiled is not None and compiled.model.group == group)
             score = (same_group, held, rule.priority)
-            if rule.category not in best or score > best[rule.category][0]:
+            current = best.get(rule.category)
+            if current is None or score > current[0] or (score == current[0]
+                                                         and rule.id < current[1].id):
                 best[rule.category] = (score, rule, trace)
-        ranked = sorted(best.values(), key=lambda item: item[0], reverse=True)[:WHY_NOT_LIMIT]
+        ranked = sorted(best.values(),
+                        key=lambda item: (tuple(-x for x in item[0]), item[1].category))
+        ranked = ranked[:WHY_NOT_LIMIT]
         out = []
         for _score, rule, trace in ranked:
             failed = next((leaf for leaf in trace if leaf.result is False), None)

@@ -147,7 +147,7 @@ def _read_jsonl(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
                          f"(byte {raw[exc.start]:#04x}); try --encoding", source=display)
             continue
         try:
-            data = json.loads(text)
+            data = json.loads(text.rstrip("\r\n"))  # a column past the end, not on the next line
         except json.JSONDecodeError as exc:
             yield Record(index, lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
                          source=display)

@@ -1,0 +1,51 @@
+"""The public API is what ``bizroute.__all__`` lists, and nothing changes it by accident."""
+
+from __future__ import annotations
+
+import doctest
+
+import bizroute
+
+
+def test_public_names_are_pinned() -> None:
+    assert bizroute.__all__ == [
+        "BizrouteError",
+        "Decision",
+        "Finding",
+        "InputError",
+        "Pack",
+        "PackError",
+        "Request",
+        "WorkflowError",
+        "__version__",
+        "load_pack",
+    ]
+
+
+def test_every_public_name_exists() -> None:
+    for name in bizroute.__all__:
+        assert hasattr(bizroute, name), name
+
+
+def test_exceptions_form_one_tree() -> None:
+    for exc in (bizroute.PackError, bizroute.InputError, bizroute.WorkflowError):
+        assert issubclass(exc, bizroute.BizrouteError)
+    assert issubclass(bizroute.InputError, ValueError)
+
+
+def test_pack_error_carries_every_finding_sorted() -> None:
+    from bizroute.codes import make_finding
+
+    b = make_finding("BR201", "b", "x.yaml", 9, 1)
+    a = make_finding("BR207", "a", "x.yaml", 2, 5)
+    err = bizroute.PackError([b, a])
+    assert err.findings == (a, b)
+    assert "2 error(s)" in str(err) and "x.yaml:2:5" in str(err)
+
+
+def test_textnorm_docstring_examples_hold() -> None:
+    from bizroute import intake, textnorm
+
+    for module in (textnorm, intake):
+        failures, _ = doctest.testmod(module)
+        assert failures == 0, module.__name__
