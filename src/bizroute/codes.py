@@ -171,6 +171,55 @@ _R("BR211", "category-not-in-force", "error",
    "A rule is in force on a date when its category is not.",
    "On that date the rule would lead to nothing.")
 
+# --- BR3xx: workflow graphs ----------------------------------------------------------------
+_R("BR301", "workflow-cycle", "error", "The steps of a workflow depend on each other in a circle.",
+   "A step that waits for itself never starts; the message gives the circle step by step.",
+   "steps:\n  - {id: a, name: 受理, department: counter, after: [b]}\n"
+   "  - {id: b, name: 勘查, department: survey, after: [a]}\n",
+   "steps:\n  - {id: a, name: 受理, department: counter}\n"
+   "  - {id: b, name: 勘查, department: survey, after: [a]}\n")
+_R("BR302", "unreachable-step", "error", "A step cannot be reached from the workflow's start.",
+   "Nothing ever hands work to it, so it never happens and its department is never told.")
+_R("BR303", "step-not-reaching-end", "error", "A step has no way on to the workflow's end.",
+   "Work that reaches it is stuck there: the order is never closed (办结).")
+_R("BR304", "unknown-step", "error", "`after` names a step the workflow does not have.",
+   "The dependency would be silently lost and the step would start too early.",
+   "- {id: b, name: 勘查, department: survey, after: [acept]}\n",
+   "- {id: b, name: 勘查, department: survey, after: [accept]}\n")
+_R("BR305", "step-department", "error", "A step has no department, or one that is not in 'departments'.",
+   "Every step must be owned by someone; otherwise no one is handed the work.",
+   "- {id: survey, name: 现场勘查, department: survay}\n",
+   "- {id: survey, name: 现场勘查, department: survey}\n")
+_R("BR306", "start-count", "error", "A workflow has no start step, or more than one.",
+   "The start is where the received request enters (受理); a plan measures every deadline from it.")
+_R("BR307", "end-count", "error", "A workflow has no end step, or more than one.",
+   "One end closes the order for the customer; a second end is a branch nobody brings back.")
+_R("BR308", "start-end-not-front-office", "warning",
+   "The start or end step is not at a front-office department.",
+   "One window faces the customer (一口对外): the counter accepts the request and closes it.",
+   "- {id: archive, name: 归档, department: archive_room}\n",
+   "- {id: archive, name: 归档办结, department: counter}\n")
+_R("BR309", "customer-facing-back-office", "warning",
+   "A customer-facing step belongs to a back-office department.",
+   "The customer meets only the counter; back-office steps reach the customer through it.",
+   "- {id: survey, name: 勘查, department: survey, customer_facing: true}\n",
+   "- {id: survey, name: 勘查, department: survey}\n")
+_R("BR310", "commitment-unmeetable", "warning",
+   "The expected durations on the critical path exceed a commitment's limit.",
+   "A promise the process cannot keep even when every step takes its expected time will be "
+   "broken for every customer; the message gives the path and the time it misses by.",
+   "steps: [{id: a, ..., duration: {working_days: 10}}]\n"
+   "commitments: [{id: c, from: a, to: a, limit: {working_days: 7}}]\n",
+   "steps: [{id: a, ..., duration: {working_days: 5}}]\n"
+   "commitments: [{id: c, from: a, to: a, limit: {working_days: 7}}]\n")
+_R("BR311", "commitment-steps", "error",
+   "A commitment names a step the workflow does not have, or one that does not follow the other.",
+   "The limit would bind nothing, and the promise could not be checked.",
+   "commitments: [{id: c, from: accept, to: replly, limit: {working_days: 15}}]\n",
+   "commitments: [{id: c, from: accept, to: reply, limit: {working_days: 15}}]\n")
+_R("BR312", "duplicate-step", "error", "Two steps of one workflow share an id.",
+   "`after` and commitments refer to steps by id; two steps with one id cannot be told apart.")
+
 # --- BR5xx: example cases ------------------------------------------------------------------
 _R("BR501", "bad-case-file", "error", "A file under the pack's tests/ folder is not a case file.",
    "Case files hold `cases:`, a list of cases; anything else would be silently skipped.",

@@ -38,6 +38,7 @@ from .findings import Finding
 from .intake import Request, as_mapping, coerce, lookup, parse_when
 from .loader import Compiler, Located, PackSource
 from .textnorm import normalise
+from .workflow import CompiledWorkflow, compile_workflow
 
 #: How many near alternatives an explanation names.
 WHY_NOT_LIMIT = 3
@@ -85,7 +86,11 @@ class Pack:
 
     def __init__(self, *, source: PackSource, info: m.PackInfo, rules: list[CompiledRule],
                  categories: dict[str, list[tuple[m.Effective, CompiledCategory]]],
-                 compiler: Compiler, findings: list[Finding]) -> None:
+                 compiler: Compiler, findings: list[Finding],
+                 workflows: Mapping[str, list[CompiledWorkflow]] | None = None) -> None:
+        from .calendar import WorkCalendar
+        from .plan import Planner
+
         self.source = source
         self.info = info
         self.id = info.id
@@ -114,6 +119,9 @@ class Pack:
         self._breaks = sorted(dates)
         self._epochs: dict[int, _Epoch] = {}
         self._thresholds = _numeric_thresholds(rules)
+        # graphs, topological orders and critical paths are built once here; a plan per
+        # request is only variant picks and date arithmetic
+        self._planner = Planner(workflows or {}, WorkCalendar.for_pack(info.calendar))
 
     # --- public API
 
@@ -165,6 +173,15 @@ class Pack:
 
     def category_ids(self) -> list[str]:
         return list(self._categories)
+
+    def workflow(self, workflow_id: str, as_of: dt.date | None = None) -> Any:
+        """The workflow in force on ``as_of`` (default today) as a frozen ``networkx.DiGraph``.
+
+        Nodes are step ids with their attributes (name, department, department_name,
+        front_office, customer_facing, duration, nominal_minutes); an edge ``a → b`` means
+        ``b`` comes after ``a``. Raises ``KeyError`` for an unknown workflow.
+        """
+        return self._planner.graph(workflow_id, as_of)
 
     # --- request → facts
 
@@ -278,12 +295,14 @@ class Pack:
         rules = tuple(r.ref for r in sorted(outcome.top, key=lambda r: r.id))
         chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
         why_not = self._why_not(facts, epoch, chosen, category.group if category else None)
+        plan = self._planner.plan(workflow, facts, day) if workflow else None
         return Decision(
             status=outcome.status, pack=self._ref, as_of=day, request_id=request_id,
             category=category, rules=rules, candidates=candidates, questions=questions,
             documents_required=docs_required, documents_missing=docs_missing,
             departments=departments, workflow=workflow,
             explanation=Explanation(tuple(because), why_not),
+            plan=plan, notices=plan.notices if plan is not None else (),
         )
 
     def _candidates(self, outcome: _Outcome, epoch: _Epoch) -> tuple[Candidate, ...]:
@@ -507,8 +526,11 @@ def compile_pack(source: PackSource, findings: list[Finding]) -> Pack | None:
         rule = _compile_rule(compiler, loc, order, categories)
         if rule is not None:
             rules.append(rule)
+    workflows: dict[str, list[CompiledWorkflow]] = {}
     for loc in entries["workflows"]:
-        _check_workflow(compiler, loc)
+        wf = compile_workflow(compiler, loc, lambda b: _basis_refs(compiler, b))
+        if wf is not None:
+            workflows.setdefault(wf.id, []).append(wf)
     for loc in entries["vocabularies"]:
         for i, term in enumerate(loc.obj.terms):
             if not compiler.norm(term):
@@ -516,7 +538,7 @@ def compile_pack(source: PackSource, findings: list[Finding]) -> Pack | None:
     if any(f.severity == "error" for f in findings) or source.info is None:
         return None
     return Pack(source=source, info=source.info.obj, rules=rules, categories=categories,
-                compiler=compiler, findings=findings)
+                compiler=compiler, findings=findings, workflows=workflows)
 
 
 def _check_category(c: Compiler, loc: Located) -> None:
@@ -608,10 +630,3 @@ def _covered(span: m.Effective, versions: list[m.Effective]) -> bool:
         day = nxt
     return True
 
-
-def _check_workflow(c: Compiler, loc: Located) -> None:
-    wf: m.Workflow = loc.obj
-    for i, step in enumerate(wf.steps):
-        if step.department not in c.department_ids:
-            c.error("BR205", f"department {step.department!r} is not in 'departments'", loc,
-                    "steps", i, "department")

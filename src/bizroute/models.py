@@ -293,10 +293,11 @@ class Rule(_Strict):
 class Duration(_Strict):
     """A span of time: ``{working_days: 3}``, ``{days: 5}``, ``{hours: 24}`` or ``{minutes: 45}``."""
 
-    working_days: float | None = None
-    days: float | None = None
-    hours: float | None = None
-    minutes: float | None = None
+    # never negative: a step cannot end before it starts
+    working_days: float | None = Field(default=None, ge=0)
+    days: float | None = Field(default=None, ge=0)
+    hours: float | None = Field(default=None, ge=0)
+    minutes: float | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _one_unit(self) -> Duration:
@@ -318,7 +319,9 @@ class Variant(_Strict):
 class Step(_Strict):
     id: Id
     name: str
-    department: Id
+    # optional in the schema so that a missing department is the workflow check BR305, with
+    # the step's position, rather than a bare schema error
+    department: Id | None = None
     duration: Duration | list[Variant] | None = None
     after: list[Id] = Field(default_factory=list)
     customer_facing: bool = False
@@ -336,6 +339,7 @@ class Commitment(_Strict):
     basis: list[Basis] = Field(default_factory=list)
     effective: Effective = ALWAYS
     when: Condition | None = None
+    notes: str | None = None
 
 
 class Workflow(_Strict):

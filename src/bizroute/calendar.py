@@ -1,0 +1,172 @@
+"""The working-day calendar: Chinese public holidays, make-up working days (调休), pack extras.
+
+National holidays and the weekend days made working days come from the maintained
+``chinese-calendar`` package. A pack adds its own days in ``pack.calendar`` (``holidays`` and
+``workdays``; a pack day wins over the national data). For a year the package has no data for,
+the calendar falls back to Monday–Friday and records the year, so a decision can say that its
+deadlines rest on an assumption.
+
+Time is measured on a *working-time clock*: every working day contributes its 24 hours, every
+other day none. Adding ``n`` working days moves ``n × 24`` hours along that clock and maps back
+to the earliest wall-clock moment with that reading. So a request received on a working day at
+09:30 with 15 working days is due at 09:30 on the 15th working day after it; a request received
+on a holiday starts counting at 00:00 of the next working day. The map is monotone: a later
+start never gives an earlier due moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import Literal
+
+import chinese_calendar
+
+from . import models as m
+
+Unit = Literal["working_days", "days", "hours", "minutes"]
+UNITS: tuple[Unit, ...] = ("working_days", "days", "hours", "minutes")
+#: Nominal length of one unit in minutes, for comparing durations of different units (graph
+#: checks, critical paths at load time). A working day counts as a full day here.
+NOMINAL_MINUTES: dict[str, float] = {"working_days": 1440.0, "days": 1440.0, "hours": 60.0,
+                                     "minutes": 1.0}
+_DAY = 86400
+_UNIT_ZH = {"working_days": "个工作日", "days": "天", "hours": "小时", "minutes": "分钟"}
+
+
+def _national_years() -> tuple[int, int]:
+    years = [d.year for d in (*chinese_calendar.holidays, *chinese_calendar.workdays)]
+    return min(years), max(years)
+
+
+NATIONAL_YEARS: tuple[int, int] = _national_years()
+
+
+def split(duration: m.Duration) -> tuple[Unit, float]:
+    """The one unit a :class:`~bizroute.models.Duration` is given in, and its amount."""
+    for unit in UNITS:
+        amount = getattr(duration, unit)
+        if amount is not None:
+            return unit, float(amount)
+    raise ValueError("a duration without a unit")  # the model forbids it
+
+
+def nominal_minutes(duration: m.Duration) -> float:
+    unit, amount = split(duration)
+    return amount * NOMINAL_MINUTES[unit]
+
+
+def describe(duration: m.Duration) -> str:
+    """``15个工作日``, ``45分钟``: the Chinese form of a duration."""
+    unit, amount = split(duration)
+    shown = str(int(amount)) if amount == int(amount) else f"{amount:g}"
+    return f"{shown}{_UNIT_ZH[unit]}"
+
+
+class WorkCalendar:
+    """Which days are working days, and date arithmetic on them.
+
+    Safe to share between threads: the only mutable state is a cache whose entries never
+    change once written.
+
+    >>> cal = WorkCalendar()
+    >>> cal.is_workday(dt.date(2025, 10, 11))   # a Saturday made a working day (调休)
+    True
+    >>> cal.add(dt.datetime(2025, 9, 30, 10, 0), m.Duration(working_days=1))
+    datetime.datetime(2025, 10, 9, 10, 0)
+    """
+
+    def __init__(self, holidays: Iterable[dt.date] = (), workdays: Iterable[dt.date] = ()) -> None:
+        self.holidays = frozenset(holidays)
+        self.workdays = frozenset(workdays)
+        self.years = NATIONAL_YEARS
+        self._cache: dict[dt.date, bool] = {}
+
+    @classmethod
+    def for_pack(cls, settings: m.CalendarSettings | None) -> WorkCalendar:
+        if settings is None:
+            return cls()
+        return cls(settings.holidays, settings.workdays)
+
+    def covers(self, year: int) -> bool:
+        """Whether the national data knows the holidays of ``year``."""
+        return self.years[0] <= year <= self.years[1]
+
+    def is_workday(self, day: dt.date) -> bool:
+        cached = self._cache.get(day)
+        if cached is not None:
+            return cached
+        if day in self.workdays:
+            value = True
+        elif day in self.holidays:
+            value = False
+        elif self.covers(day.year):
+            value = chinese_calendar.is_workday(day)
+        else:  # no national data: Monday to Friday
+            value = day.weekday() < 5
+        self._cache[day] = value
+        return value
+
+    def next_workday(self, day: dt.date) -> dt.date:
+        """The first working day strictly after ``day``."""
+        day += dt.timedelta(days=1)
+        while not self.is_workday(day):
+            day += dt.timedelta(days=1)
+        return day
+
+    def add(self, start: dt.datetime, duration: m.Duration,
+            uncovered: set[int] | None = None) -> dt.datetime:
+        """``start`` plus ``duration``; years met without national data go into ``uncovered``."""
+        unit, amount = split(duration)
+        if unit == "working_days":
+            return self.add_working_days(start, amount, uncovered)
+        if unit == "days":
+            return start + dt.timedelta(days=amount)
+        if unit == "hours":
+            return start + dt.timedelta(hours=amount)
+        return start + dt.timedelta(minutes=amount)
+
+    def add_working_days(self, start: dt.datetime, amount: float,
+                         uncovered: set[int] | None = None) -> dt.datetime:
+        """Move ``amount`` working days along the working-time clock (see the module docs)."""
+        seconds = math.ceil(amount * _DAY - 1e-6)  # whole seconds; float noise must not add one
+        if seconds <= 0:
+            return start
+        day = start.date()
+        self._note(day, uncovered)
+        if self.is_workday(day):
+            offset = start.hour * 3600 + start.minute * 60 + start.second
+            micro = start.microsecond
+        else:  # the clock stands still until the next working day begins
+            day, offset, micro = self.next_workday(day), 0, 0
+            self._note(day, uncovered)
+        whole, rest = divmod(offset + seconds, _DAY)
+        if rest == 0 and micro == 0:
+            # the earliest moment with this reading is the end of the previous working day
+            whole -= 1
+            rest = _DAY
+        for _ in range(whole):
+            day = self.next_workday(day)
+            self._note(day, uncovered)
+        base = dt.datetime.combine(day, dt.time(), tzinfo=start.tzinfo)
+        return base + dt.timedelta(seconds=rest, microseconds=micro)
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in ``(start, end]``: how many ``end`` lies after ``start``."""
+        count, day = 0, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            count += self.is_workday(day)
+        return count
+
+    def _note(self, day: dt.date, uncovered: set[int] | None) -> None:
+        if uncovered is not None and not self.covers(day.year):
+            uncovered.add(day.year)
+
+
+def fallback_notice(years: Iterable[int]) -> str:
+    """The notice a decision carries when its deadlines fall in years without holiday data."""
+    shown = "、".join(str(y) for y in sorted(years))
+    return (f"{shown}年无法定节假日数据，工作日按周一至周五计算 (no holiday data for {shown}; "
+            "working days assumed Monday–Friday)")

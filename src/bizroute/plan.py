@@ -1,0 +1,267 @@
+"""The routing plan of a decided request: who does what, in what order, and by when.
+
+:class:`Planner` is built once per pack from the compiled workflows. Per request it only picks
+the duration variants that hold and does date arithmetic on the working-day calendar: each
+step starts when the last step it waits for is due (the start step at ``received_at``) and is
+due its expected duration later; each commitment's deadline is its limit after the start of its
+``from`` step. The JSON form is documented in docs/workflows.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .calendar import WorkCalendar, describe, fallback_notice, split
+from .conditions import MISSING, Facts
+from .decision import BasisRef, Named
+from .workflow import CompiledWorkflow
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStep:
+    id: str
+    name: str
+    department: Named
+    start: dt.datetime
+    due: dt.datetime
+    duration: str | None  # "3个工作日"; None for a step without a duration
+    duration_assumed: bool  # no variant held for this request: the longest was assumed
+    after: tuple[str, ...]
+    customer_facing: bool
+    critical: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "department": self.department.to_dict(),
+                "start": self.start.isoformat(), "due": self.due.isoformat(),
+                "duration": self.duration, "duration_assumed": self.duration_assumed,
+                "after": list(self.after), "customer_facing": self.customer_facing,
+                "critical": self.critical}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedCommitment:
+    id: str
+    name: str
+    from_step: str
+    to_step: str
+    limit: str | None  # "15个工作日"; None when the request does not say which limit applies
+    limit_unit: str | None
+    limit_amount: float | None
+    deadline: dt.datetime | None
+    expected: dt.datetime  # when the ``to`` step is due in this plan
+    on_track: bool | None  # expected no later than the deadline
+    depends_on: tuple[str, ...]  # request fields that would decide the limit, when undecided
+    basis: tuple[BasisRef, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "from": self.from_step, "to": self.to_step,
+                "limit": self.limit, "limit_unit": self.limit_unit,
+                "limit_amount": self.limit_amount,
+                "deadline": self.deadline.isoformat() if self.deadline else None,
+                "expected": self.expected.isoformat(), "on_track": self.on_track,
+                "depends_on": list(self.depends_on),
+                "basis": [b.to_dict() for b in self.basis]}
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """Work passing from one department to another along a dependency."""
+
+    from_step: str
+    to_step: str
+    from_department: Named
+    to_department: Named
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from_step": self.from_step, "to_step": self.to_step,
+                "from_department": self.from_department.id,
+                "to_department": self.to_department.id}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A workflow laid out on the calendar for one request."""
+
+    workflow: str
+    name: str
+    received_at: dt.datetime
+    received_at_assumed: bool  # the request had no received_at: the as-of day 00:00 was used
+    steps: tuple[PlannedStep, ...]  # in a topological order
+    commitments: tuple[PlannedCommitment, ...]
+    critical_path: tuple[str, ...]
+    handoffs: tuple[Handoff, ...]
+    departments: tuple[Named, ...]  # in order of first involvement
+    notices: tuple[str, ...] = ()
+
+    @property
+    def due(self) -> dt.datetime:
+        """When the last step is due: the end of the whole process."""
+        return max(s.due for s in self.steps)
+
+    def step(self, step_id: str) -> PlannedStep:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def commitment(self, commitment_id: str) -> PlannedCommitment:
+        return next(c for c in self.commitments if c.id == commitment_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow, "name": self.name,
+            "received_at": self.received_at.isoformat(),
+            "received_at_assumed": self.received_at_assumed,
+            "due": self.due.isoformat(),
+            "steps": [s.to_dict() for s in self.steps],
+            "commitments": [c.to_dict() for c in self.commitments],
+            "critical_path": list(self.critical_path),
+            "handoff_count": len(self.handoffs),
+            "handoffs": [h.to_dict() for h in self.handoffs],
+            "departments": [d.to_dict() for d in self.departments],
+            "notices": list(self.notices),
+        }
+
+    def render_text(self) -> str:
+        """The plan as a timeline, one line per step, then commitments and hand-offs."""
+        assumed = " (受理时间缺失，按判定日计 assumed)" if self.received_at_assumed else ""
+        lines = [f"流程计划 plan: {self.name} ({self.workflow})  受理 received "
+                 f"{_when(self.received_at)}{assumed}  办结 due {_when(self.due)}"]
+        width = max(len(s.name) for s in self.steps)
+        for s in self.steps:
+            mark = "*" if s.critical else " "
+            span = f"{_when(s.start)} → {_when(s.due)}"
+            took = f"  {s.duration}" + ("?" if s.duration_assumed else "") if s.duration else ""
+            lines.append(f"  {mark} {span}  {s.name.ljust(width, '　')} {s.id}  "
+                         f"[{s.department.name} {s.department.id}]{took}")
+        for c in self.commitments:
+            if c.deadline is None:
+                lines.append(f"  承诺 commitment: {c.name} ({c.id}): 时限取决于 depends on "
+                             f"{', '.join(c.depends_on)}")
+                continue
+            state = "按期 on track" if c.on_track else "超期风险 at risk"
+            lines.append(f"  承诺 commitment: {c.name} ({c.id}) {c.limit}: 截止 deadline "
+                         f"{_when(c.deadline)}  预计 expected {_when(c.expected)}  {state}")
+        lines.append("  关键路径 critical path (*): " + " → ".join(self.critical_path))
+        lines.append(f"  部门交接 hand-offs: {len(self.handoffs)}" + (": " + "; ".join(
+            f"{h.from_department.name}→{h.to_department.name} ({h.from_step}→{h.to_step})"
+            for h in self.handoffs) if self.handoffs else ""))
+        return "\n".join(lines) + "\n"
+
+
+def _when(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+class Planner:
+    """Builds plans from compiled workflows; one per pack, shared by every request."""
+
+    def __init__(self, workflows: Mapping[str, list[CompiledWorkflow]],
+                 calendar: WorkCalendar) -> None:
+        self._workflows = {k: list(v) for k, v in workflows.items()}
+        self.calendar = calendar
+
+    def ids(self) -> list[str]:
+        return list(self._workflows)
+
+    def compiled(self, workflow_id: str, day: dt.date | None = None,
+                 ) -> CompiledWorkflow | None:
+        """The version of a workflow in force on ``day`` (default today)."""
+        day = day or dt.date.today()
+        for wf in self._workflows.get(workflow_id, ()):
+            if wf.effective.contains(day):
+                return wf
+        return None
+
+    def graph(self, workflow_id: str, day: dt.date | None = None) -> Any:
+        wf = self.compiled(workflow_id, day)
+        if wf is None:
+            raise KeyError(workflow_id)
+        return wf.graph
+
+    def plan(self, workflow_id: str, facts: Facts, day: dt.date) -> Plan | None:
+        """The plan for a request (``None`` if no version of the workflow is in force)."""
+        wf = self.compiled(workflow_id, day)
+        if wf is None:
+            return None
+        return build_plan(wf, facts, day, self.calendar)
+
+
+def received_moment(facts: Facts, day: dt.date) -> tuple[dt.datetime, bool]:
+    value = facts.values.get("received_at", MISSING)
+    if isinstance(value, dt.datetime):
+        return value, False
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time()), False
+    return dt.datetime.combine(day, dt.time()), True
+
+
+def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkCalendar) -> Plan:
+    """Lay ``wf`` out for one request. Only variant picks and date arithmetic happen here."""
+    received, assumed = received_moment(facts, day)
+    uncovered: set[int] = set()
+    n = len(wf.steps)
+    starts: list[dt.datetime] = [received] * n
+    dues: list[dt.datetime] = [received] * n
+    via: list[int] = [-1] * n  # the predecessor that decides each step's start
+    chosen: list[tuple[str | None, bool]] = [(None, False)] * n
+    for i in wf.order:
+        step = wf.steps[i]
+        start = received
+        for p in step.preds:
+            if via[i] == -1 or dues[p] > start:
+                start, via[i] = dues[p], p
+        due = start
+        if step.duration is not None:
+            duration = step.duration.pick(facts)
+            picked = duration is not None
+            duration = duration or step.duration.longest
+            due = calendar.add(start, duration, uncovered)
+            chosen[i] = (describe(duration), not picked)
+        starts[i], dues[i] = start, due
+    path, node = [], wf.end
+    while node != -1:
+        path.append(node)
+        node = via[node]
+    critical = {wf.steps[i].id for i in path}
+    steps = tuple(
+        PlannedStep(s.id, s.name, s.department, starts[i], dues[i], chosen[i][0], chosen[i][1],
+                    tuple(wf.steps[p].id for p in s.preds), s.customer_facing, s.id in critical)
+        for i, s in ((i, wf.steps[i]) for i in wf.order))
+    commitments = []
+    for c in wf.commitments:
+        if not c.effective.contains(day):
+            continue
+        if c.when is not None and c.when.evaluate(facts) is False:
+            continue
+        limit = c.limit.pick(facts)
+        expected = dues[c.to_index]
+        undecided = limit is None or (c.when is not None and c.when.evaluate(facts) is None)
+        if undecided or limit is None:
+            fields = c.limit.fields() + [leaf.field_name for leaf in
+                                         (c.when.leaves() if c.when else ()) ]
+            commitments.append(PlannedCommitment(
+                c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, None, None,
+                None, None, expected, None, tuple(dict.fromkeys(fields)), c.basis))
+            continue
+        deadline = calendar.add(starts[c.from_index], limit, uncovered)
+        unit, amount = split(limit)
+        commitments.append(PlannedCommitment(
+            c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, describe(limit),
+            unit, amount, deadline, expected, expected <= deadline, (), c.basis))
+    handoffs = tuple(
+        Handoff(wf.steps[p].id, s.id, wf.steps[p].department, s.department)
+        for s in (wf.steps[i] for i in wf.order) for p in s.preds
+        if wf.steps[p].department.id != s.department.id)
+    departments: dict[str, Named] = {}
+    for i in wf.order:
+        departments.setdefault(wf.steps[i].department.id, wf.steps[i].department)
+    notices = []
+    if assumed:
+        notices.append(f"请求无受理时间，计划按 {day.isoformat()} 00:00 推算 (no received_at; the "
+                       "plan starts at the as-of day)")
+    if uncovered:
+        notices.append(fallback_notice(uncovered))
+    return Plan(wf.id, wf.name, received, assumed, steps, tuple(commitments),
+                tuple(wf.steps[i].id for i in reversed(path)), handoffs,
+                tuple(departments.values()), tuple(notices))
