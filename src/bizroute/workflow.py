@@ -28,6 +28,7 @@ from .loader import Compiler, Located
 #: At most this many combinations of request values are tried when checking commitments.
 SCENARIO_LIMIT = 512
 _EPSILON = 1e-3
+_EN = {"working_days": "working days", "days": "days", "hours": "hours", "minutes": "minutes"}
 
 
 # --- compiled parts ------------------------------------------------------------------------
@@ -150,6 +151,7 @@ def compile_workflow(c: Compiler, loc: Located,
     for i, step in enumerate(wf.steps):
         if index.get(step.id) == i:
             graph.add_node(step.id, order=i)
+    dangling: set[str] = set()  # steps with an unknown `after`: not a second start, a typo
     for i, step in enumerate(wf.steps):
         if step.department is None:
             c.error("BR305", f"step {step.id!r} has no department", loc, "steps", i, key=True)
@@ -160,6 +162,7 @@ def compile_workflow(c: Compiler, loc: Located,
                     f"'departments'{hint}", loc, "steps", i, "department")
         for j, before in enumerate(step.after):
             if before not in index:
+                dangling.add(step.id)
                 c.error("BR304", f"step {step.id!r} comes after {before!r}, which is not a step "
                         f"of workflow {wf.id!r}", loc, "steps", i, "after", j)
             elif before == step.id:
@@ -168,7 +171,7 @@ def compile_workflow(c: Compiler, loc: Located,
             elif index.get(step.id) == i:
                 graph.add_edge(before, step.id)
     _check_cycles(c, loc, wf, graph, index)
-    start, end = _check_ends(c, loc, wf, graph, index, departments)
+    start, end = _check_ends(c, loc, wf, graph, index, departments, dangling)
     for i, step in enumerate(wf.steps):
         dep = departments.get(step.department or "")
         if step.customer_facing and dep is not None and not dep.front_office:
@@ -199,7 +202,7 @@ def compile_workflow(c: Compiler, loc: Located,
     graph.graph["critical_path"] = list(critical)
     graph.graph["commitments"] = [
         {"id": k.id, "name": k.name, "from": steps[k.from_index].id, "to": steps[k.to_index].id,
-         "limit": describe(k.limit.longest) if k.limit.fixed else "按请求而定 (depends on the request)"}
+         "limit": " / ".join(describe(d) for _, d in k.limit.variants)}
         for k in commitments]
     compiled = CompiledWorkflow(
         compiled.id, compiled.name, compiled.name_en, compiled.effective, steps, order, start,
@@ -249,9 +252,9 @@ def _check_cycles(c: Compiler, loc: Located, wf: m.Workflow, graph: nx.DiGraph,
 
 def _check_ends(c: Compiler, loc: Located, wf: m.Workflow, graph: nx.DiGraph,
                 index: dict[str, int], departments: Mapping[str, m.Department],
-                ) -> tuple[int | None, int | None]:
+                dangling: set[str]) -> tuple[int | None, int | None]:
     ordered = sorted(graph.nodes, key=lambda n: index[n])
-    roots = [n for n in ordered if graph.in_degree(n) == 0]
+    roots = [n for n in ordered if graph.in_degree(n) == 0 and n not in dangling]
     sinks = [n for n in ordered if graph.out_degree(n) == 0]
     start = roots[0] if roots else None
     end = sinks[-1] if sinks else None
@@ -270,7 +273,7 @@ def _check_ends(c: Compiler, loc: Located, wf: m.Workflow, graph: nx.DiGraph,
     if start is not None:
         reached = nx.descendants(graph, start) | {start}
         for n in ordered:
-            if n not in reached and n not in roots:
+            if n not in reached and n not in roots and n not in dangling:
                 c.error("BR302", f"step {n!r} cannot be reached from the start {start!r}", loc,
                         "steps", index[n], "id")
     if end is not None:
@@ -399,7 +402,7 @@ def _check_commitment_limits(c: Compiler, loc: Located, wf: CompiledWorkflow) ->
             limit = com.limit.pick(facts)
             if limit is None:
                 continue
-            length, path = longest_path(wf, _weights(wf, facts), com.from_index, com.to_index)
+            length, path = window(wf, _weights(wf, facts), com.from_index, com.to_index)
             over = length - nominal_minutes(limit)
             if over > _EPSILON and (worst is None or over > worst[0]):
                 worst = (over, length, path, limit, scenario)
@@ -409,15 +412,43 @@ def _check_commitment_limits(c: Compiler, loc: Located, wf: CompiledWorkflow) ->
         unit, _ = split(limit)
         per = NOMINAL_MINUTES[unit]
         names = " → ".join(wf.steps[i].id for i in path)
-        when = ""
-        if scenario:
-            when = " when " + ", ".join(f"{k_}={v!r}" for k_, v in scenario.items()
-                                        if any(k_ in (leaf.field_name for leaf in n.leaves())
-                                               for n in scope))
+        when = (" when " + ", ".join(f"{k}={v!r}" for k, v in scenario.items())) if scenario else ""
         where = next(i for i, co in enumerate(loc.obj.commitments) if co.id == com.id)
+        # point at the variant that cannot be met, when the limit has variants
+        sub: tuple[str | int, ...] = () if com.limit.fixed and com.limit.variants[0][0] is None \
+            and isinstance(loc.obj.commitments[where].limit, m.Duration) else next(
+                (vi, "value") for vi, (_, d) in enumerate(com.limit.variants) if d is limit)
         c.error("BR310", f"commitment {com.id!r} allows {describe(limit)} but the critical path "
-                f"{names} is expected to take {_amount(length / per)} {unit}: it misses by "
-                f"{_amount(over / per)} {unit}{when}", loc, "commitments", where, "limit")
+                f"{names} is expected to take {_amount(length / per)} {_EN[unit]}: it misses "
+                f"by {_amount(over / per)} {_EN[unit]}{when}", loc, "commitments", where, "limit", *sub)
+
+
+def schedule(wf: CompiledWorkflow, weights: list[float],
+             ) -> tuple[list[float], list[float], list[int]]:
+    """Earliest start and finish of every step from the workflow's start (nominal minutes),
+    and the predecessor each start waits for (``-1`` for the start)."""
+    n = len(wf.steps)
+    es, ef, via = [0.0] * n, [0.0] * n, [-1] * n
+    for i in wf.order:
+        for p in wf.steps[i].preds:
+            if via[i] == -1 or ef[p] > es[i]:
+                es[i], via[i] = ef[p], p
+        ef[i] = es[i] + weights[i]
+    return es, ef, via
+
+
+def window(wf: CompiledWorkflow, weights: list[float], source: int, target: int,
+           ) -> tuple[float, list[int]]:
+    """How long after ``source`` starts ``target`` is expected to end, and the chain of steps
+    that decides it (``target`` may wait for a parallel branch, not only for ``source``)."""
+    es, ef, via = schedule(wf, weights)
+    chain, node = [], target
+    while node != -1 and (node == target or ef[node] > es[source]):
+        chain.append(node)
+        if node == source:
+            break
+        node = via[node]
+    return ef[target] - es[source], chain[::-1]
 
 
 def _amount(x: float) -> str:
