@@ -273,3 +273,44 @@ def test_the_plan_keeps_every_hand_off_of_the_graph(text: str, received: dt.date
     assert {(h.from_step, h.to_step) for h in plan.handoffs} == crossing
     flow = department_flow([plan])
     assert sum(d["weight"] for _, _, d in flow.edges(data=True)) == len(crossing)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    from bizroute.cli import main
+
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def request_file(tmp_path: Path) -> Path:
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"id": "r1", "intent": "hv_new", "received_at": "2025-09-26T09:30:00"}\n',
+                    encoding="utf-8")
+    return path
+
+
+def test_classify_shows_the_plan_only_when_asked(capsys: pytest.CaptureFixture[str],
+                                                 request_file: Path) -> None:
+    code, out = _run(capsys, "classify", str(request_file), "--rules", str(VALID),
+                     "--format", "jsonl")
+    assert code == 0 and "plan" not in json.loads(out)
+    code, out = _run(capsys, "classify", str(request_file), "--rules", str(VALID),
+                     "--format", "jsonl", "--plan")
+    plan = json.loads(out)["plan"]
+    assert code == 0 and plan["commitments"][0]["deadline"] == "2025-10-23T09:30:00"
+    code, out = _run(capsys, "classify", str(request_file), "--rules", str(VALID),
+                     "--format", "text")
+    assert "流程计划" not in out
+
+
+def test_explain_shows_the_plan_as_a_timeline(capsys: pytest.CaptureFixture[str],
+                                              request_file: Path) -> None:
+    code, out = _run(capsys, "explain", str(request_file), "--rules", str(VALID))
+    assert code == 0
+    assert "流程计划 plan: 高压新装（增容）流程 (hv_connection)" in out
+    assert "截止 deadline 2025-10-23 09:30" in out
+    assert "关键路径 critical path" in out

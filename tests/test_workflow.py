@@ -255,3 +255,31 @@ def test_contracting_to_departments_keeps_every_hand_off(text: str) -> None:
         assert (u, v) in deps[a][b]["handoffs"]
     assert sum(d["weight"] for _, _, d in deps.edges(data=True)) == len(crossing)
     assert set(deps.nodes) == {g.nodes[n]["department"] for n in g.nodes}
+
+
+# --- command line ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["hv_connection"], "flowchart LR"),
+        (["hv_new"], 'subgraph d_counter["营业厅 (counter)"]'),  # a category: its workflow
+        (["fault_repair", "--format", "dot"], 'digraph "fault_repair"'),
+        (["reconnect", "--format", "json"], '"critical_path": [\n    "accept"'),
+        (["hv_connection", "--fence"], "```mermaid\n---\ntitle:"),
+    ],
+)
+def test_the_graph_command_draws_a_workflow_or_a_categorys_workflow(
+        capsys: pytest.CaptureFixture[str], args: list[str], expect: str) -> None:
+    from bizroute.cli import main
+
+    assert main(["graph", *args, "--rules", str(VALID)]) == 0
+    assert expect in capsys.readouterr().out
+
+
+def test_the_graph_command_refuses_an_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from bizroute.cli import main
+
+    assert main(["graph", "nope", "--rules", str(VALID)]) == 2
+    assert "no workflow or category 'nope'" in capsys.readouterr().err

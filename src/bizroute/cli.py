@@ -8,6 +8,7 @@ This module only parses arguments and wires the stages together.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -107,13 +108,16 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default=None,
               help="Output format (default: text on a terminal, jsonl otherwise).")
 @click.option("--explain", is_flag=True, help="Include why and why-not explanations.")
+@click.option("--plan", "with_plan", is_flag=True,
+              help="Include the routing plan: steps, deadlines, critical path, hand-offs.")
 @input_format_option
 @encoding_option
 @click.option("-o", "--output", metavar="FILE", default=None,
               help="Write results to FILE (atomically) instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, explain: bool,
-             input_format: str, encoding: str | None, output: str | None, quiet: bool) -> None:
+             with_plan: bool, input_format: str, encoding: str | None, output: str | None,
+             quiet: bool) -> None:
     """Classify every request in FILE (JSON object or array, JSON Lines, YAML or CSV).
 
     逐条判定文件中的请求；每条输入对应一条输出。
@@ -134,6 +138,8 @@ def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, e
             writer = WRITERS[fmt](stream, explain=explain)
             writer.begin()
             for record, decision in classify_records(pack, records, day):
+                if not with_plan and decision.plan is not None:
+                    decision = dataclasses.replace(decision, plan=None)  # shown on request only
                 writer.write(record, decision)
                 summary.add(decision)
             writer.end()
@@ -313,3 +319,5 @@ def entry() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     entry()
+
+from . import cli_workflow as _cli_workflow  # noqa: E402,F401  (registers commands)
