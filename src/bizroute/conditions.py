@@ -31,6 +31,8 @@ class TextMatcher:
         if not self.cues or self.window <= 0:
             return False
         before = text[max(0, start - self.window) : start]
+        if not any(cue in before for cue in self.cues):
+            return False  # no cue at all: cutting at clause breaks cannot find one
         for brk in self.breaks:
             cut = before.rfind(brk)
             if cut >= 0:
@@ -47,15 +49,44 @@ class TextMatcher:
                 start = text.find(term, start + 1)
         return None
 
+    def find_hits(self, text: str, hits: TermHits, terms: tuple[str, ...],
+                  skip_negated: bool) -> str | None:
+        """:meth:`find` from the occurrences one automaton pass found (same answer, same
+        negation handling); terms the pass did not look for are searched directly."""
+        starts_of = hits.starts
+        known = hits.known
+        for term in terms:
+            if term not in known:
+                if self.find(text, (term,), skip_negated) is not None:
+                    return term
+                continue
+            for start in starts_of.get(term, ()):
+                if not (skip_negated and self.negated(text, start)):
+                    return term
+        return None
+
+
+class TermHits:
+    """Where each term of a pack's vocabularies occurs in one text (start offsets, ascending).
+
+    ``known`` is every term the scan looked for: a term outside it was not searched."""
+
+    __slots__ = ("known", "starts")
+
+    def __init__(self, known: frozenset[str], starts: dict[str, list[int]]) -> None:
+        self.known = known
+        self.starts = starts
+
 
 class Facts:
     """A request flattened to declared field paths, with per-request caches for text tests."""
 
-    __slots__ = ("_mention_cache", "values")
+    __slots__ = ("_mention_cache", "memo", "values")
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = values
         self._mention_cache: dict[tuple[str, int], str | None] = {}
+        self.memo: dict[Any, Any] = {}  # per-request results of the rule index
 
     def get(self, path: str) -> Any:
         return self.values.get(path, MISSING)
@@ -213,11 +244,12 @@ class Test(Node):
 class TextValue:
     """A text field's value: the raw text and its normalised matching form."""
 
-    __slots__ = ("norm", "raw")
+    __slots__ = ("hits", "norm", "raw")
 
     def __init__(self, raw: str, norm: str) -> None:
         self.raw = raw
         self.norm = norm
+        self.hits: TermHits | None = None  # filled by the pack's one-pass term scan
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, TextValue) and other.raw == self.raw
@@ -241,6 +273,11 @@ def comparable(value: Any) -> Any:
 
 def make_predicate(op: str, operand: Any) -> Callable[[Any, Facts], bool]:
     """The predicate for a non-text operator (``operand`` already resolved and normalised)."""
+    items = operand if isinstance(operand, tuple | list | set | frozenset) else (operand,)
+    if op not in ("exists", "contains") and not any(isinstance(x, dt.date) for x in items):
+        # no date in the operand: a date-time value compares (un)equal and raises on order
+        # either way, so the conversion to a date can be left out of the hot path
+        return _direct_predicate(op, operand)
     if op == "eq":
         return lambda v, _f: comparable(v) == operand
     if op == "ne":
@@ -269,22 +306,65 @@ def make_predicate(op: str, operand: Any) -> Callable[[Any, Facts], bool]:
     raise ValueError(f"no predicate for operator {op!r}")
 
 
+def _direct_predicate(op: str, operand: Any) -> Callable[[Any, Facts], bool]:
+    if op == "eq":
+        return lambda v, _f: v == operand
+    if op == "ne":
+        return lambda v, _f: v != operand
+    if op == "in":
+        allowed = frozenset(operand)
+        return lambda v, _f: v in allowed
+    if op == "not_in":
+        banned = frozenset(operand)
+        return lambda v, _f: v not in banned
+    if op == "lt":
+        return lambda v, _f: v < operand
+    if op == "lte":
+        return lambda v, _f: v <= operand
+    if op == "gt":
+        return lambda v, _f: v > operand
+    if op == "gte":
+        return lambda v, _f: v >= operand
+    if op == "between":
+        lo, hi = operand
+        return lambda v, _f: lo <= v < hi
+    raise ValueError(f"no predicate for operator {op!r}")
+
+
 def make_mentions(
     terms: tuple[str, ...], matcher: TextMatcher, skip_negated: bool, key: str
 ) -> tuple[Callable[[Any, Facts], bool], Callable[[Any, Facts], str | None]]:
     """Predicate and finder for ``mentions``; results are cached per request by ``key``."""
 
-    cache_key = (key, int(skip_negated))
-
-    def finder(value: Any, facts: Facts) -> str | None:
-        cache = facts._mention_cache
-        if cache_key in cache:
-            return cache[cache_key]
-        found = matcher.find(value.norm, terms, skip_negated)
-        cache[cache_key] = found
-        return found
-
+    finder = MentionFinder(terms, matcher, skip_negated, (key, int(skip_negated)))
     return (lambda v, f: finder(v, f) is not None), finder
+
+
+class MentionFinder:
+    """The term finder of one ``mentions`` test. Its attributes let the rule index see which
+    terms the test looks for (:mod:`bizroute.index`)."""
+
+    __slots__ = ("cache_key", "matcher", "skip_negated", "terms")
+
+    def __init__(self, terms: tuple[str, ...], matcher: TextMatcher, skip_negated: bool,
+                 cache_key: tuple[str, int]) -> None:
+        self.terms = terms
+        self.matcher = matcher
+        self.skip_negated = skip_negated
+        self.cache_key = cache_key
+
+    def __call__(self, value: Any, facts: Facts) -> str | None:
+        cache = facts._mention_cache
+        key = self.cache_key
+        if key in cache:
+            return cache[key]
+        hits = value.hits
+        if hits is not None:
+            found = self.matcher.find_hits(value.norm, hits, self.terms, self.skip_negated)
+        else:
+            found = self.matcher.find(value.norm, self.terms, self.skip_negated)
+        cache[key] = found
+        return found
 
 
 def make_matches(pattern: Any) -> tuple[Callable[[Any, Facts], bool],

@@ -35,6 +35,8 @@ from .decision import (
 )
 from .errors import InputError
 from .findings import Finding
+from .index import RuleIndex, TermScanner, collect_terms
+from .index import held as count_held
 from .intake import Request, as_mapping, coerce, lookup, parse_when
 from .loader import Compiler, Located, PackSource
 from .textnorm import normalise
@@ -69,6 +71,7 @@ class CompiledCategory:
 class _Epoch:
     rules: tuple[CompiledRule, ...]  # in force, highest priority first
     categories: dict[str, CompiledCategory]
+    index: RuleIndex | None = None  # None: evaluate every rule (the plain reference engine)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,11 @@ class Pack:
         self._breaks = sorted(dates)
         self._epochs: dict[int, _Epoch] = {}
         self._thresholds = _numeric_thresholds(rules)
+        # every vocabulary term of the pack, matched in one pass over each text field
+        self._scanner = TermScanner(collect_terms(
+            [r.node for r in rules] + [cond for v in categories.values() for _, c in v
+                                       for _, cond in c.documents if cond is not None]))
+        self._indexed = True
         # graphs, topological orders and critical paths are built once here; a plan per
         # request is only variant picks and date arithmetic
         self._planner = Planner(workflows or {}, WorkCalendar.for_pack(info.calendar))
@@ -195,6 +203,7 @@ class Pack:
             value = coerce(path, spec, raw, self._allowed[path], self._norm)
             if value is not MISSING:
                 values[path] = value
+        self._scanner.scan(values)
         return Facts(values)
 
     def _norm(self, text: str) -> str:
@@ -228,7 +237,8 @@ class Pack:
                 found = self._category_at(cid, day)
                 if found is not None:
                     cats[cid] = found
-            epoch = _Epoch(rules, cats)
+            epoch = _Epoch(rules, cats,
+                           RuleIndex(rules, self.fields) if self._indexed else None)
             self._epochs[index] = epoch  # idempotent; a race only computes it twice
         return epoch
 
@@ -244,7 +254,9 @@ class Pack:
         top_priority: int | None = None
         top: list[CompiledRule] = []
         unknown: list[CompiledRule] = []
-        for rule in epoch.rules:
+        # the index leaves out only rules that are certainly false, which change nothing
+        rules = epoch.rules if epoch.index is None else epoch.index.candidates(facts)
+        for rule in rules:
             if top_priority is not None and rule.priority < top_priority:
                 break  # lower priorities can no longer change anything
             value = rule.node.evaluate(facts)
@@ -362,6 +374,9 @@ class Pack:
 
     def _answer(self, facts: Facts, epoch: _Epoch, fname: str, value: Any, label: str) -> Answer:
         probe = Facts({**facts.values, fname: value})
+        probe._mention_cache = facts._mention_cache  # same text: same mentions
+        if epoch.index is not None:
+            epoch.index.seed_probe(facts, probe, fname, value)
         outcome = self._evaluate(probe, epoch)
         cid = outcome.top[0].category if outcome.status == "decided" else None
         return Answer(value, label, outcome.status, cid,
@@ -380,15 +395,14 @@ class Pack:
 
     def _why_not(self, facts: Facts, epoch: _Epoch, chosen: set[str], group: str | None,
                  ) -> tuple[WhyNot, ...]:
-        best: dict[str, tuple[tuple[int, int, int], CompiledRule, list[LeafResult]]] = {}
-        for rule in epoch.rules:
+        best: dict[str, tuple[tuple[int, int, int], CompiledRule]] = {}
+        # the index names the rules that could have a test hold (all of them, for packs up
+        # to index.SCAN_ALL_LIMIT rules; the near ones above that): see bizroute.index
+        for rule in epoch.rules if epoch.index is None else epoch.index.near(facts):
             if rule.category in chosen:
                 continue
-            trace: list[LeafResult] = []
-            if rule.node.trace(facts, trace) is not False:
-                continue
-            held = sum(1 for leaf in trace if leaf.result is True)
-            if held == 0:
+            value, held, _ = count_held(rule.node, facts)  # a trace without building it
+            if value is not False or held == 0:
                 continue
             compiled = epoch.categories.get(rule.category)
             same_group = int(compiled is not None and compiled.model.group == group)
@@ -396,12 +410,14 @@ class Pack:
             current = best.get(rule.category)
             if current is None or score > current[0] or (score == current[0]
                                                          and rule.id < current[1].id):
-                best[rule.category] = (score, rule, trace)
+                best[rule.category] = (score, rule)
         ranked = sorted(best.values(),
                         key=lambda item: (tuple(-x for x in item[0]), item[1].category))
         ranked = ranked[:WHY_NOT_LIMIT]
         out = []
-        for _score, rule, trace in ranked:
+        for _score, rule in ranked:
+            trace: list[LeafResult] = []
+            rule.node.trace(facts, trace)
             failed = next((leaf for leaf in trace if leaf.result is False), None)
             check = self._check(failed) if failed else None
             reason = (f"{check.test}: {'缺失' if check.value is None else check.value!r}"

@@ -1,0 +1,394 @@
+"""The compiled rule index: which rules can still match a request, found without evaluating all.
+
+A rule whose condition is ``False`` for a request changes nothing in its decision (only true
+and unknown rules do, see :meth:`bizroute.engine.Pack._evaluate`). The index finds, for each
+rule, a *necessary signal set*: facts about a request at least one of which must hold for the
+rule to be anything but ``False``. Signals are
+
+* ``(field, "v", value)``: an enum or bool field has this value;
+* ``(field, "m", None)``: the field is missing and a missing value makes its tests unknown;
+* ``(field, "t", term)``: the normalised text of the field contains this vocabulary term
+  (found for every term of the pack in one pass with an Aho-Corasick automaton).
+
+A field test gives its signals directly (``intent in [a, b]`` → the two values, plus "missing"
+when a missing intent is unknown rather than false; ``mentions`` → its terms). ``any`` is the
+union of its parts; ``all`` picks the part whose signals are rarest in the pack (any one part's
+signals are necessary for the whole); ``not`` and the other operators give no signals, and a
+rule without signals is always evaluated. A request's signals select, through posting lists,
+the candidate rules; they are evaluated in the usual priority order. Since only rules that are
+certainly ``False`` are left out, decisions are exactly those of evaluating every rule.
+
+Explanations: a why-not scan looks for rules that failed but had some test hold. For packs up
+to :data:`SCAN_ALL_LIMIT` rules in force it considers every rule that could have a test hold
+(found through the same kind of posting lists, over every leaf), so explanations are exactly
+those of a full scan. Above that limit it considers only the *near* rules, those the index
+selected for the request (they share a discriminating value or term with it); see
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from .conditions import MISSING, All, AnyOf, Facts, MentionFinder, Node, Not, TermHits, Test, TextValue
+from .models import FieldSpec
+
+if TYPE_CHECKING:
+    from .engine import CompiledRule
+
+#: Up to this many rules in force, why-not explanations consider every rule (exactly as a full
+#: scan would); above it, only the rules the index selects for the request.
+SCAN_ALL_LIMIT = 200
+
+Signal = tuple[str, str, Any]
+_INDEXED_TYPES = frozenset({"enum", "bool"})
+
+
+class TermScanner:
+    """Every vocabulary term of a pack, per text field, matched in one pass over the text."""
+
+    def __init__(self, terms_by_field: Mapping[str, Iterable[str]]) -> None:
+        self._automata: dict[str, tuple[Any, frozenset[str]]] = {}
+        for fname, terms in terms_by_field.items():
+            known = frozenset(t for t in terms if t)
+            if not known:
+                continue
+            automaton = ahocorasick.Automaton()
+            for term in sorted(known):
+                automaton.add_word(term, (term, len(term) - 1))
+            automaton.make_automaton()
+            self._automata[fname] = (automaton, known)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self._automata)
+
+    def scan(self, values: Mapping[str, Any]) -> None:
+        """Attach the term occurrences to each scanned text value of a request."""
+        for fname, (automaton, known) in self._automata.items():
+            value = values.get(fname)
+            if isinstance(value, TextValue) and value.hits is None:
+                starts: dict[str, list[int]] = {}
+                for end, (term, back) in automaton.iter(value.norm):
+                    starts.setdefault(term, []).append(end - back)
+                for found in starts.values():
+                    found.sort()
+                value.hits = TermHits(known, starts)
+
+
+def mention_terms(leaf: Test) -> tuple[str, ...] | None:
+    """The normalised terms a ``mentions`` test looks for (``None`` for other tests)."""
+    finder = leaf.finder
+    if leaf.op == "mentions" and isinstance(finder, MentionFinder):
+        return finder.terms
+    return None
+
+
+def collect_terms(nodes: Iterable[Node]) -> dict[str, set[str]]:
+    """Every term of every ``mentions`` test in ``nodes``, by field."""
+    out: dict[str, set[str]] = {}
+    for node in nodes:
+        for leaf in node.leaves():
+            terms = mention_terms(leaf)
+            if terms is not None:
+                out.setdefault(leaf.field_name, set()).update(terms)
+    return out
+
+
+class RuleIndex:
+    """Posting lists from signals to the rules (of one set of rules in force) they select.
+
+    Parameters
+    ----------
+    rules:
+        The rules in force, in evaluation order (highest priority first).
+    fields:
+        The pack's field declarations (types decide which tests give signals).
+    """
+
+    def __init__(self, rules: tuple[CompiledRule, ...], fields: Mapping[str, FieldSpec]) -> None:
+        self.rules = rules
+        self._fields = fields
+        self.exact_why_not = len(rules) <= SCAN_ALL_LIMIT
+        options = [_options(rule.node, fields) for rule in rules]
+        frequency: Counter[Signal] = Counter()
+        for opts in options:
+            for signals in {s for o in opts for s in o}:
+                frequency[signals] += 1
+        postings: dict[Signal, list[int]] = {}
+        always: list[int] = []
+        for pos, opts in enumerate(options):
+            if not opts:
+                always.append(pos)
+                continue
+            best = min(opts, key=lambda o: (sum(frequency[s] for s in o), len(o)))
+            for signal in best:
+                postings.setdefault(signal, []).append(pos)
+        self._postings = {k: tuple(v) for k, v in postings.items()}
+        self._always = tuple(always)
+        self._probe = _probe_fields(self._postings)
+        # for exact why-not: which rules could have some test hold
+        self._leaf_postings: dict[Signal, tuple[int, ...]] = {}
+        self._other_leaves: list[tuple[Test, tuple[int, ...]]] = []
+        self._number_buckets: list[tuple[str, list[float], list[frozenset[int]]]] = []
+        self._with_not: tuple[int, ...] = ()
+        if self.exact_why_not:
+            self._build_leaf_index(fields)
+
+    # --- candidates
+
+    def signals(self, facts: Facts) -> Iterator[Signal]:
+        """The signals a request gives."""
+        values = facts.values
+        for fname, kind in self._probe:
+            value = values.get(fname, MISSING)
+            if kind == "m":
+                if value is MISSING:
+                    yield (fname, "m", None)
+            elif kind == "v":
+                if value is not MISSING:
+                    yield (fname, "v", value)
+            elif isinstance(value, TextValue) and value.hits is not None:
+                for term in value.hits.starts:
+                    yield (fname, "t", term)
+
+    def positions(self, facts: Facts) -> list[int]:
+        """Positions (in :attr:`rules`) of the rules that can be other than ``False``."""
+        memo = facts.memo
+        found: list[int] | None = memo.get(self)
+        if found is not None:
+            return found
+        postings = self._postings
+        hit: set[int] = set(self._always)
+        for signal in self.signals(facts):
+            posting = postings.get(signal)
+            if posting is not None:
+                hit.update(posting)
+        found = sorted(hit)
+        memo[self] = found
+        return found
+
+    def seed_probe(self, facts: Facts, probe: Facts, fname: str, value: Any) -> None:
+        """Give ``probe`` (``facts`` with the missing field ``fname`` set to ``value``, to see
+        where an answer leads) a superset of its candidates without a new signal pass: its
+        signals are those of ``facts``, less "``fname`` missing", plus "``fname`` = value"."""
+        positions = self.positions(facts)
+        extra = self._postings.get((fname, "v", value))
+        probe.memo[self] = sorted({*positions, *extra}) if extra else positions
+
+    def candidates(self, facts: Facts) -> list[CompiledRule]:
+        """The rules that can be other than ``False`` for ``facts``, in evaluation order."""
+        rules = self.rules
+        return [rules[i] for i in self.positions(facts)]
+
+    # --- why-not
+
+    def near(self, facts: Facts) -> list[CompiledRule]:
+        """Rules for the why-not scan, in evaluation order (see the module docstring)."""
+        if not self.exact_why_not:
+            return self.candidates(facts)
+        hit: set[int] = set(self._with_not)
+        leaf_postings = self._leaf_postings
+        for signal in self.signals(facts):
+            posting = leaf_postings.get(signal)
+            if posting is not None:
+                hit.update(posting)
+        values = facts.values
+        for fname, thresholds, buckets in self._number_buckets:
+            value = values.get(fname, MISSING)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                i = bisect.bisect_left(thresholds, value)
+                point = i < len(thresholds) and thresholds[i] == value
+                hit.update(buckets[2 * i + 1 if point else 2 * i])
+        for leaf, posting in self._other_leaves:
+            if leaf.evaluate(facts) is True:
+                hit.update(posting)
+        rules = self.rules
+        return [rules[i] for i in sorted(hit)]
+
+    def _build_leaf_index(self, fields: Mapping[str, FieldSpec]) -> None:
+        leaf_postings: dict[Signal, set[int]] = {}
+        others: dict[Any, tuple[Test, set[int]]] = {}
+        with_not: list[int] = []
+        for pos, rule in enumerate(self.rules):
+            if _has_not(rule.node):
+                with_not.append(pos)  # a false test under `not` counts as holding
+                continue
+            for leaf in rule.node.leaves():
+                signals = _true_signals(leaf, fields)
+                if signals is not None:
+                    for signal in signals:
+                        leaf_postings.setdefault(signal, set()).add(pos)
+                    continue
+                key = _leaf_key(leaf)
+                others.setdefault(key, (leaf, set()))[1].add(pos)
+        self._leaf_postings = {k: tuple(sorted(v)) for k, v in leaf_postings.items()}
+        numeric: dict[str, list[tuple[Test, set[int]]]] = {}
+        rest: list[tuple[Test, set[int]]] = []
+        for leaf, positions in others.values():
+            spec = fields.get(leaf.field_name)
+            if spec is not None and spec.type == "number" and leaf.op in _NUMERIC_OPS:
+                numeric.setdefault(leaf.field_name, []).append((leaf, positions))
+            else:
+                rest.append((leaf, positions))
+        self._number_buckets = [_buckets(fname, tests) for fname, tests in numeric.items()]
+        self._other_leaves = [(leaf, tuple(sorted(p))) for leaf, p in rest]
+        self._with_not = tuple(with_not)
+        extra = {(s[0], s[1]) for s in self._leaf_postings}
+        self._probe = tuple(sorted(set(self._probe) | extra))
+
+
+def held(node: Node, facts: Facts) -> tuple[bool | None, int, int]:
+    """``node``'s value and how many of its field tests an explanation trace would show as
+    holding and as failing, without building the trace (same walk as :meth:`Node.trace`)."""
+    kind = type(node)
+    if kind is Test:
+        value = node.evaluate(facts)
+        return value, value is True, value is False
+    if kind is All:
+        t = f = 0
+        unknown = False
+        for part in node.parts:  # type: ignore[attr-defined]
+            value, a, b = held(part, facts)
+            t += a
+            f += b
+            if value is False:
+                return False, t, f
+            if value is None:
+                unknown = True
+        return (None if unknown else True), t, f
+    if kind is AnyOf:
+        t = f = 0
+        unknown = False
+        for part in node.parts:  # type: ignore[attr-defined]
+            value, a, b = held(part, facts)
+            if value is True:
+                return True, a, b  # only the branch that made it true is shown
+            t += a
+            f += b
+            if value is None:
+                unknown = True
+        return (None if unknown else False), t, f
+    if kind is Not:
+        value, a, b = held(node.part, facts)  # type: ignore[attr-defined]
+        return (None if value is None else not value), b, a
+    trace: list[Any] = []
+    value = node.trace(facts, trace)
+    return value, sum(r.result is True for r in trace), sum(r.result is False for r in trace)
+
+
+# --- signals of conditions ------------------------------------------------------------------
+
+
+def _test_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> frozenset[Signal] | None:
+    """Signals necessary for a field test to be other than ``False`` (``None``: no such set)."""
+    spec = fields.get(leaf.field_name)
+    if spec is None:
+        return None
+    missing: tuple[Signal, ...] = () if leaf.absent_is_false else (
+        (leaf.field_name, "m", None),)
+    positive = _true_signals(leaf, fields)
+    if positive is None:
+        return None
+    return frozenset((*positive, *missing))
+
+
+def _true_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> tuple[Signal, ...] | None:
+    """Signals at least one of which a request gives whenever ``leaf`` is ``True``."""
+    spec = fields.get(leaf.field_name)
+    if spec is None:
+        return None
+    if spec.type in _INDEXED_TYPES and leaf.op in ("eq", "in"):
+        values = (leaf.operand,) if leaf.op == "eq" else tuple(leaf.operand)
+        return tuple((leaf.field_name, "v", v) for v in values)
+    terms = mention_terms(leaf)
+    if terms is not None:
+        return tuple((leaf.field_name, "t", t) for t in terms)
+    return None
+
+
+def _options(node: Node, fields: Mapping[str, FieldSpec]) -> list[frozenset[Signal]]:
+    """Alternative necessary signal sets for ``node`` (empty: none known)."""
+    if isinstance(node, Test):
+        signals = _test_signals(node, fields)
+        return [] if signals is None else [signals]
+    if isinstance(node, All):
+        return [o for part in node.parts for o in _options(part, fields)]
+    if isinstance(node, AnyOf):
+        union: set[Signal] = set()
+        for part in node.parts:
+            opts = _options(part, fields)
+            if not opts:
+                return []
+            smallest: frozenset[Signal] = min(opts, key=len)
+            union.update(smallest)
+        return [frozenset(union)]
+    return []  # `not`, or a node kind the index does not know
+
+
+_NUMERIC_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in"})
+
+
+def _buckets(fname: str, tests: list[tuple[Test, set[int]]],
+             ) -> tuple[str, list[float], list[frozenset[int]]]:
+    """For one number field: the operands as thresholds and, for each elementary interval
+    (below the first threshold, each threshold, between two, above the last), the rules with
+    a test that holds there. Every test is constant on each of them, so one representative
+    value per interval decides it."""
+    points: set[float] = set()
+    for leaf, _ in tests:
+        operand = leaf.operand
+        for v in operand if isinstance(operand, tuple | list) else (operand,):
+            points.add(v)
+    thresholds = sorted(points)
+    reps: list[float] = []
+    for i, t in enumerate(thresholds):
+        reps.append(t - 1 if i == 0 else (thresholds[i - 1] + t) / 2)
+        reps.append(t)
+    reps.append(thresholds[-1] + 1 if thresholds else 0)
+    buckets = []
+    for rep in reps:
+        probe = Facts({fname: rep})
+        holding: set[int] = set()
+        for leaf, positions in tests:
+            if leaf.evaluate(probe) is True:
+                holding.update(positions)
+        buckets.append(frozenset(holding))
+    return fname, thresholds, buckets
+
+
+def _has_not(node: Node) -> bool:
+    if isinstance(node, Not):
+        return True
+    if isinstance(node, All | AnyOf):
+        return any(_has_not(p) for p in node.parts)
+    return False
+
+
+def _leaf_key(leaf: Test) -> Any:
+    operand = leaf.operand
+    try:
+        hash(operand)
+    except TypeError:
+        return id(leaf)
+    return (leaf.field_name, leaf.op, operand, leaf.absent_is_false, type(operand).__name__)
+
+
+def _probe_fields(postings: Mapping[Signal, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted({(s[0], s[1]) for s in postings}))
+
+
+def plain_copy(pack: Any) -> Any:
+    """A copy of ``pack`` that evaluates every rule in force, without the index: the reference
+    the indexed engine is tested against (and the baseline of the benchmarks)."""
+    import copy
+
+    plain = copy.copy(pack)
+    plain._indexed = False
+    plain._epochs = {}
+    return plain

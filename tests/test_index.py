@@ -1,0 +1,208 @@
+"""The compiled rule index gives exactly the decisions of evaluating every rule.
+
+The reference is :func:`bizroute.index.plain_copy`: the same pack evaluating every rule in force
+and scanning every rule for why-not explanations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bench.synthetic import CHANNELS, CUSTOMER_TYPES, INTENTS, generate_rules, requests, write_pack
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bizroute import Pack, load_pack
+from bizroute.conditions import TextMatcher
+from bizroute.errors import PackError
+from bizroute.index import SCAN_ALL_LIMIT, RuleIndex, TermScanner, held, plain_copy
+from bizroute.textnorm import normalise
+from tests.test_properties import requests as minimal_requests
+
+DAY = dt.date(2025, 3, 1)
+
+
+def _same(indexed: Pack, plain: Pack, request: dict[str, Any], *, why_not: bool = True) -> None:
+    got = indexed.classify(request, as_of=DAY).to_dict()
+    want = plain.classify(request, as_of=DAY).to_dict()
+    if not why_not:
+        got["explanation"].pop("why_not")
+        want["explanation"].pop("why_not")
+    assert got == want
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minimal_requests)
+def test_indexed_decisions_equal_plain_evaluation_on_the_minimal_pack(
+        minimal_pack: Pack, request: dict[str, Any]) -> None:
+    _same(minimal_pack, plain_copy(minimal_pack), request)
+
+
+@pytest.fixture(scope="module")
+def default_pack() -> Pack:
+    try:
+        pack = load_pack()
+    except PackError:  # pragma: no cover - the default pack is being written
+        pytest.skip("the default pack does not load")
+    if not pack.rules:  # pragma: no cover
+        pytest.skip("the default pack has no rules yet")
+    return pack
+
+
+def _default_requests(pack: Pack) -> st.SearchStrategy[dict[str, Any]]:
+    """Random requests over the default pack's own fields and vocabulary terms."""
+    terms = sorted({t for v in pack.vocabularies.values() for t in v.terms})
+    words = st.lists(st.sampled_from([*terms[:400], "不是", "不要", "没有", "，", "我家"]),
+                     max_size=5).map("".join)
+    flat: dict[str, st.SearchStrategy[Any]] = {}
+    for path, spec in pack.fields.items():
+        if spec.type == "enum":
+            flat[path] = st.sampled_from(sorted(spec.value_labels()))
+        elif spec.type == "number":
+            flat[path] = st.sampled_from([0, 1, 5, 8, 10, 50, 100, 160, 200, 315, 1000, 5000])
+        elif spec.type == "bool":
+            flat[path] = st.booleans()
+        elif spec.type == "text":
+            flat[path] = words
+    return st.fixed_dictionaries({}, optional=flat)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_indexed_decisions_equal_plain_evaluation_on_the_default_pack(
+        default_pack: Pack, data: st.DataObject) -> None:
+    request = data.draw(_default_requests(default_pack))
+    exact = len(default_pack.rules) <= SCAN_ALL_LIMIT
+    _same(default_pack, plain_copy(default_pack), request, why_not=exact)
+
+
+@pytest.fixture(scope="module", params=[30, 300])
+def synthetic(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              ) -> tuple[int, Pack]:
+    n = request.param
+    return n, load_pack(write_pack(tmp_path_factory.mktemp("synthetic") / "pack", n))
+
+
+synthetic_requests = st.fixed_dictionaries(
+    {"description": st.text(alphabet="不是电表箱线柜杆站网费价量峰谷光伏桩充您好", max_size=12)},
+    optional={
+        "intent": st.sampled_from(INTENTS),
+        "customer": st.fixed_dictionaries({"type": st.sampled_from(CUSTOMER_TYPES)}),
+        "channel": st.sampled_from(CHANNELS),
+        "supply": st.fixed_dictionaries({}, optional={
+            "capacity_kva": st.sampled_from([0, 8, 9, 100, 160, 161, 5000, 9000]),
+            "voltage_kv": st.sampled_from([0.22, 0.38, 10, 35, 110])}),
+    })
+
+
+def test_seeded_requests_get_the_same_decisions_from_both_engines(synthetic: tuple[int, Pack],
+                                                                  ) -> None:
+    n, pack = synthetic
+    plain = plain_copy(pack)
+    exact = len(pack.rules) <= SCAN_ALL_LIMIT
+    for request in requests(300, seed=0, n_rules=n):
+        _same(pack, plain, request, why_not=exact)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(synthetic_requests)
+def test_random_requests_get_the_same_decisions_from_both_engines(
+        synthetic: tuple[int, Pack], request: dict[str, Any]) -> None:
+    _n, pack = synthetic
+    _same(pack, plain_copy(pack), request, why_not=len(pack.rules) <= SCAN_ALL_LIMIT)
+
+
+def test_above_the_limit_why_not_names_only_rules_that_failed_with_a_test_holding(
+        synthetic: tuple[int, Pack]) -> None:
+    n, pack = synthetic
+    for request in requests(200, seed=1, n_rules=n):
+        decision = pack.classify(request, as_of=DAY)
+        facts = pack.facts(request)
+        rules = {r.id: r for r in pack.rules}
+        chosen = {c.category for c in decision.candidates} | {decision.category_id}
+        for why in decision.explanation.why_not:
+            value, holding, _ = held(rules[why.rule].node, facts)
+            assert value is False and holding > 0
+            assert why.category not in chosen
+
+
+def test_a_large_pack_evaluates_only_a_few_rules_per_request(tmp_path: Path) -> None:
+    pack = load_pack(write_pack(tmp_path / "pack", 3000))
+    pack.classify({"description": "x"}, as_of=DAY)
+    index = next(iter(pack._epochs.values())).index
+    assert index is not None and not index.exact_why_not
+    sizes = [len(index.positions(pack.facts(r))) for r in requests(500, seed=2, n_rules=3000)]
+    assert max(sizes) < 50  # of 3,000
+
+
+# --- the index's parts ------------------------------------------------------------------------
+
+
+def test_the_term_scan_finds_every_occurrence_including_overlapping_ones() -> None:
+    scanner = TermScanner({"description": ["停电", "电", "电表"]})
+    from bizroute.conditions import TextValue
+
+    value = TextValue("停电了，电表", "停电了,电表")
+    scanner.scan({"description": value})
+    assert value.hits is not None
+    assert value.hits.starts == {"停电": [0], "电": [1, 4], "电表": [4]}
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet="不是要没有电停表，,跳闸a", max_size=20),
+       terms=st.lists(st.text(alphabet="不是要没有电停表跳闸a", min_size=1, max_size=3),
+                      min_size=1, max_size=4, unique=True),
+       skip=st.booleans(), extra=st.text(alphabet="电表闸", min_size=1, max_size=2))
+def test_one_pass_matching_finds_the_same_term_as_searching_each(
+        text: str, terms: list[str], skip: bool, extra: str) -> None:
+    from bizroute.conditions import TextValue
+
+    matcher = TextMatcher(("不是", "没有", "不要"), 4, ("，", ","))
+    scanner = TermScanner({"d": terms})  # `extra` is not scanned: it is searched directly
+    value = TextValue(text, normalise(text))
+    scanner.scan({"d": value})
+    assert value.hits is not None
+    wanted = (*terms, extra)
+    assert matcher.find_hits(value.norm, value.hits, wanted, skip) == matcher.find(
+        value.norm, wanted, skip)
+
+
+@pytest.mark.parametrize(("when", "request_data", "selected"), [
+    ({"field": "intent", "eq": "new"}, {"intent": "new"}, True),
+    ({"field": "intent", "eq": "new"}, {"intent": "fault"}, False),
+    ({"field": "intent", "eq": "new"}, {}, False),  # intent: a missing value is false
+    ({"field": "customer.type", "eq": "residential"}, {}, True),  # missing: unknown, kept
+    ({"field": "customer.type", "eq": "residential"},
+     {"customer": {"type": "non_residential"}}, False),
+    ({"field": "description", "mentions": "outage"}, {"description": "不是停电"}, True),
+    ({"field": "description", "mentions": "outage"}, {"description": "你好"}, False),
+    ({"any": [{"field": "intent", "eq": "fault"}, {"field": "description", "mentions": "outage"}]},
+     {"description": "跳闸"}, True),
+    ({"not": {"field": "intent", "eq": "new"}}, {"intent": "new"}, True),  # `not`: always
+    ({"field": "supply.capacity_kva", "gt": 5}, {"supply": {"capacity_kva": 1}}, True),
+])
+def test_a_rule_is_selected_unless_it_is_certainly_false(
+        tmp_path: Path, when: dict[str, Any], request_data: dict[str, Any], selected: bool) -> None:
+    import json
+
+    text = (Path(__file__).parent / "packs" / "valid" / "minimal" / "pack.yaml").read_text(
+        encoding="utf-8")
+    head = text.split("\nrules:\n")[0]
+    tail = "\nworkflows:\n" + text.split("\nworkflows:\n")[1]
+    rule = {"id": "probe", "category": "fault", "priority": 5, "when": when}
+    (tmp_path / "pack.yaml").write_text(f"{head}\nrules:\n  - {json.dumps(rule)}\n{tail}",
+                                        encoding="utf-8")
+    pack = load_pack(tmp_path)
+    epoch_rules = tuple(pack.rules)
+    index = RuleIndex(epoch_rules, pack.fields)
+    chosen = [r.id for r in index.candidates(pack.facts(request_data))]
+    assert (chosen == ["probe"]) is selected
+
+
+def test_the_synthetic_generator_is_seeded() -> None:
+    assert generate_rules(30, seed=4) == generate_rules(30, seed=4)
+    assert generate_rules(30, seed=4) != generate_rules(30, seed=5)
+    assert list(requests(5, seed=1, n_rules=30)) == list(requests(5, seed=1, n_rules=30))
