@@ -129,3 +129,24 @@ def test_whole_working_days_land_on_a_working_day_or_at_its_end(start: dt.dateti
     due = CAL.add(start, Duration(working_days=n))
     on = due.date() if due.time() != dt.time() else due.date() - dt.timedelta(days=1)
     assert CAL.is_workday(on)
+
+
+class _Walking(WorkCalendar):
+    """The same calendar without its lookup table: the day-by-day walk it must agree with."""
+
+    def _add_by_table(self, start: dt.datetime, seconds: int,
+                      uncovered: set[int] | None) -> dt.datetime | None:
+        return None
+
+
+WALKING = _Walking()
+anywhen = st.datetimes(min_value=T(2020, 1, 1), max_value=T(2030, 12, 31))
+
+
+@given(anywhen, amounts)
+def test_the_lookup_table_agrees_with_walking_day_by_day(start: dt.datetime, n: float) -> None:
+    fast: set[int] = set()
+    slow: set[int] = set()
+    assert CAL.add(start, Duration(working_days=n), fast) == \
+        WALKING.add(start, Duration(working_days=n), slow)
+    assert fast == slow

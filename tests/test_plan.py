@@ -177,6 +177,17 @@ def test_without_received_at_the_plan_starts_on_the_as_of_day_and_says_so(pack) 
     assert any("received_at" in n for n in decision.notices)
 
 
+def test_the_plan_is_laid_out_on_first_use_and_equals_the_eager_one(pack) -> None:  # type: ignore[no-untyped-def]
+    from bizroute.plan import LazyPlan, Plan
+
+    request = {"intent": "hv_new", "received_at": "2025-09-26T09:30:00"}
+    decision = pack.classify(request)
+    assert isinstance(decision.plan, LazyPlan) and decision.notices == ()
+    eager = pack._planner.plan("hv_connection", pack.facts(request), dt.date(2025, 9, 26))
+    assert isinstance(decision.plan.resolve(), Plan)
+    assert decision.plan.to_dict() == eager.to_dict()
+
+
 def test_undecided_requests_carry_no_plan(pack) -> None:  # type: ignore[no-untyped-def]
     assert pack.classify({"received_at": "2025-06-03T10:00:00"}).plan is None
 

@@ -41,6 +41,10 @@ def _national_years() -> tuple[int, int]:
 
 
 NATIONAL_YEARS: tuple[int, int] = _national_years()
+_NATIONAL_HOLIDAYS = frozenset(chinese_calendar.holidays)
+_NATIONAL_WORKDAYS = frozenset(chinese_calendar.workdays)
+#: The years whose working days are tabulated for fast arithmetic (others are walked day by day).
+TABLE_YEARS = (2000, 2060)
 
 
 def split(duration: m.Duration) -> tuple[Unit, float]:
@@ -82,6 +86,16 @@ class WorkCalendar:
         self.workdays = frozenset(workdays)
         self.years = NATIONAL_YEARS
         self._cache: dict[dt.date, bool] = {}
+        # A table of the working days of TABLE_YEARS makes adding working days a lookup:
+        # _rank[o - _base] counts the working days before ordinal o, _days[k] is the k-th.
+        self._base = dt.date(TABLE_YEARS[0], 1, 1).toordinal()
+        self._stop = dt.date(TABLE_YEARS[1] + 1, 1, 1).toordinal()
+        self._rank: list[int] = []
+        self._days: list[int] = []
+        for ordinal in range(self._base, self._stop):
+            self._rank.append(len(self._days))
+            if self._decide(dt.date.fromordinal(ordinal)):
+                self._days.append(ordinal)
 
     @classmethod
     def for_pack(cls, settings: m.CalendarSettings | None) -> WorkCalendar:
@@ -95,18 +109,20 @@ class WorkCalendar:
 
     def is_workday(self, day: dt.date) -> bool:
         cached = self._cache.get(day)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._cache[day] = self._decide(day)
+        return cached
+
+    def _decide(self, day: dt.date) -> bool:
         if day in self.workdays:
-            value = True
-        elif day in self.holidays:
-            value = False
-        elif self.covers(day.year):
-            value = chinese_calendar.is_workday(day)
-        else:  # no national data: Monday to Friday
-            value = day.weekday() < 5
-        self._cache[day] = value
-        return value
+            return True
+        if day in self.holidays:
+            return False
+        if self.covers(day.year):
+            # the package's own tables (is_workday would re-validate the date every call)
+            return day in _NATIONAL_WORKDAYS or (day.weekday() < 5
+                                                 and day not in _NATIONAL_HOLIDAYS)
+        return day.weekday() < 5  # no national data: Monday to Friday
 
     def next_workday(self, day: dt.date) -> dt.date:
         """The first working day strictly after ``day``."""
@@ -119,6 +135,11 @@ class WorkCalendar:
             uncovered: set[int] | None = None) -> dt.datetime:
         """``start`` plus ``duration``; years met without national data go into ``uncovered``."""
         unit, amount = split(duration)
+        return self.add_amount(start, unit, amount, uncovered)
+
+    def add_amount(self, start: dt.datetime, unit: str, amount: float,
+                   uncovered: set[int] | None = None) -> dt.datetime:
+        """``start`` plus ``amount`` of ``unit`` (see :data:`UNITS`)."""
         if unit == "working_days":
             return self.add_working_days(start, amount, uncovered)
         if unit == "days":
@@ -133,6 +154,9 @@ class WorkCalendar:
         seconds = math.ceil(amount * _DAY - 1e-6)  # whole seconds; float noise must not add one
         if seconds <= 0:
             return start
+        fast = self._add_by_table(start, seconds, uncovered)
+        if fast is not None:
+            return fast
         day = start.date()
         self._note(day, uncovered)
         if self.is_workday(day):
@@ -151,6 +175,35 @@ class WorkCalendar:
             self._note(day, uncovered)
         base = dt.datetime.combine(day, dt.time(), tzinfo=start.tzinfo)
         return base + dt.timedelta(seconds=rest, microseconds=micro)
+
+    def _add_by_table(self, start: dt.datetime, seconds: int,
+                      uncovered: set[int] | None) -> dt.datetime | None:
+        """The same walk as :meth:`add_working_days`, by lookup; ``None`` outside the table."""
+        ordinal = start.toordinal()
+        if not self._base <= ordinal < self._stop:
+            return None
+        days = self._days
+        index = self._rank[ordinal - self._base]
+        micro = start.microsecond
+        if index < len(days) and days[index] == ordinal:  # a working day: its clock runs
+            offset = start.hour * 3600 + start.minute * 60 + start.second
+        else:
+            offset = micro = 0
+        whole, rest = divmod(offset + seconds, _DAY)
+        if rest == 0 and micro == 0:
+            whole -= 1
+            rest = _DAY
+        target = index + whole
+        if target >= len(days):
+            return None
+        result = dt.datetime.fromordinal(days[target]).replace(tzinfo=start.tzinfo) + \
+            dt.timedelta(seconds=rest, microseconds=micro)
+        if uncovered is not None:
+            first, last = self.years
+            if not (first <= start.year <= last and first <= result.year <= last):
+                uncovered.update(y for y in range(start.year, result.year + 1)
+                                 if not first <= y <= last)
+        return result
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in ``(start, end]``: how many ``end`` lies after ``start``."""

@@ -307,7 +307,8 @@ class Pack:
         rules = tuple(r.ref for r in sorted(outcome.top, key=lambda r: r.id))
         chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
         why_not = self._why_not(facts, epoch, chosen, category.group if category else None)
-        plan = self._planner.plan(workflow, facts, day) if workflow else None
+        # laid out on first use: callers that never read the plan pay only for its notices
+        plan = self._planner.lazy_plan(workflow, facts, day) if workflow else None
         return Decision(
             status=outcome.status, pack=self._ref, as_of=day, request_id=request_id,
             category=category, rules=rules, candidates=candidates, questions=questions,

@@ -10,11 +10,11 @@ due its expected duration later; each commitment's deadline is its limit after t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .calendar import WorkCalendar, describe, fallback_notice, split
+from .calendar import WorkCalendar, fallback_notice, nominal_minutes
 from .conditions import MISSING, Facts
 from .decision import BasisRef, Named
 from .workflow import CompiledWorkflow
@@ -153,12 +153,39 @@ def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """The parts of a plan that do not depend on the request, prepared once per workflow."""
+
+    after: tuple[tuple[str, ...], ...]  # per step (declaration order), the ids it waits for
+    handoffs: tuple[Handoff, ...]
+    departments: tuple[Named, ...]
+    #: calendar days a plan can reach beyond received_at, at most (every step and the longest
+    #: limit at their longest; a working day counted 1.5 days, plus 20 days of holidays)
+    span_days: float
+
+    @classmethod
+    def of(cls, wf: CompiledWorkflow) -> _Static:
+        after = tuple(tuple(wf.steps[p].id for p in s.preds) for s in wf.steps)
+        handoffs = tuple(
+            Handoff(wf.steps[p].id, s.id, wf.steps[p].department, s.department)
+            for s in (wf.steps[i] for i in wf.order) for p in s.preds
+            if wf.steps[p].department.id != s.department.id)
+        departments: dict[str, Named] = {}
+        for i in wf.order:
+            departments.setdefault(wf.steps[i].department.id, wf.steps[i].department)
+        minutes = sum(nominal_minutes(s.duration.longest) for s in wf.steps if s.duration)
+        minutes += max((nominal_minutes(c.limit.longest) for c in wf.commitments), default=0.0)
+        return cls(after, handoffs, tuple(departments.values()), minutes / 1440 * 1.5 + 20)
+
+
 class Planner:
     """Builds plans from compiled workflows; one per pack, shared by every request."""
 
     def __init__(self, workflows: Mapping[str, list[CompiledWorkflow]],
                  calendar: WorkCalendar) -> None:
         self._workflows = {k: list(v) for k, v in workflows.items()}
+        self._static = {id(wf): _Static.of(wf) for v in workflows.values() for wf in v}
         self.calendar = calendar
 
     def ids(self) -> list[str]:
@@ -184,7 +211,57 @@ class Planner:
         wf = self.compiled(workflow_id, day)
         if wf is None:
             return None
-        return build_plan(wf, facts, day, self.calendar)
+        return build_plan(wf, facts, day, self.calendar, self._static[id(wf)])
+
+    def lazy_plan(self, workflow_id: str, facts: Facts, day: dt.date) -> LazyPlan | None:
+        """Like :meth:`plan`, but laid out on first use; its notices are known at once."""
+        wf = self.compiled(workflow_id, day)
+        if wf is None:
+            return None
+        static = self._static[id(wf)]
+        received, assumed = received_moment(facts, day)
+        last = received + dt.timedelta(days=static.span_days)
+        if not (self.calendar.covers(received.year) and self.calendar.covers(last.year)):
+            # the plan may reach a year without holiday data: lay it out now for exact notices
+            plan = build_plan(wf, facts, day, self.calendar, static)
+            return LazyPlan(wf.id, plan.notices, lambda: plan)
+        notices = (_missing_notice(day),) if assumed else ()
+        return LazyPlan(wf.id, notices,
+                        lambda: build_plan(wf, facts, day, self.calendar, static))
+
+
+class LazyPlan:
+    """A :class:`Plan` laid out the first time anything but its notices is read.
+
+    Classifying stays cheap for callers that never look at the plan; reading any attribute
+    (``steps``, ``to_dict()``, ``render_text()`` ...) lays it out once. :meth:`resolve`
+    returns the :class:`Plan` itself.
+    """
+
+    __slots__ = ("_build", "_plan", "notices", "workflow")
+
+    def __init__(self, workflow: str, notices: tuple[str, ...], build: Callable[[], Plan]) -> None:
+        self.workflow = workflow
+        self.notices = notices
+        self._build = build
+        self._plan: Plan | None = None
+
+    def resolve(self) -> Plan:
+        plan = self._plan
+        if plan is None:  # two threads may both build it; the results are equal
+            plan = self._plan = self._build()
+        return plan
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.resolve(), name)
+
+    def __repr__(self) -> str:
+        return f"LazyPlan({self.workflow!r})"
+
+
+def _missing_notice(day: dt.date) -> str:
+    return (f"请求无受理时间，计划按 {day.isoformat()} 00:00 推算 (no received_at; the plan starts "
+            "at the as-of day)")
 
 
 def received_moment(facts: Facts, day: dt.date) -> tuple[dt.datetime, bool]:
@@ -196,8 +273,10 @@ def received_moment(facts: Facts, day: dt.date) -> tuple[dt.datetime, bool]:
     return dt.datetime.combine(day, dt.time()), True
 
 
-def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkCalendar) -> Plan:
+def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkCalendar,
+               static: _Static | None = None) -> Plan:
     """Lay ``wf`` out for one request. Only variant picks and date arithmetic happen here."""
+    static = static or _Static.of(wf)
     received, assumed = received_moment(facts, day)
     uncovered: set[int] = set()
     n = len(wf.steps)
@@ -212,12 +291,12 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
             if via[i] == -1 or dues[p] > start:
                 start, via[i] = dues[p], p
         due = start
-        if step.duration is not None:
-            duration = step.duration.pick(facts)
-            picked = duration is not None
-            duration = duration or step.duration.longest
-            due = calendar.add(start, duration, uncovered)
-            chosen[i] = (describe(duration), not picked)
+        timed = step.duration
+        if timed is not None:
+            index = timed.pick_index(facts)
+            unit, amount, label = timed.parts[timed.longest_index if index is None else index]
+            due = calendar.add_amount(start, unit, amount, uncovered)
+            chosen[i] = (label, index is None)
         starts[i], dues[i] = start, due
     path, node = [], wf.end
     while node != -1:
@@ -226,7 +305,7 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
     critical = {wf.steps[i].id for i in path}
     steps = tuple(
         PlannedStep(s.id, s.name, s.department, starts[i], dues[i], chosen[i][0], chosen[i][1],
-                    tuple(wf.steps[p].id for p in s.preds), s.customer_facing, s.id in critical)
+                    static.after[i], s.customer_facing, s.id in critical)
         for i, s in ((i, wf.steps[i]) for i in wf.order))
     commitments = []
     for c in wf.commitments:
@@ -234,34 +313,25 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
             continue
         if c.when is not None and c.when.evaluate(facts) is False:
             continue
-        limit = c.limit.pick(facts)
+        index = c.limit.pick_index(facts)
         expected = dues[c.to_index]
-        undecided = limit is None or (c.when is not None and c.when.evaluate(facts) is None)
-        if undecided or limit is None:
+        if index is None or (c.when is not None and c.when.evaluate(facts) is None):
             fields = c.limit.fields() + [leaf.field_name for leaf in
                                          (c.when.leaves() if c.when else ()) ]
             commitments.append(PlannedCommitment(
                 c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, None, None,
                 None, None, expected, None, tuple(dict.fromkeys(fields)), c.basis))
             continue
-        deadline = calendar.add(starts[c.from_index], limit, uncovered)
-        unit, amount = split(limit)
+        unit, amount, label = c.limit.parts[index]
+        deadline = calendar.add_amount(starts[c.from_index], unit, amount, uncovered)
         commitments.append(PlannedCommitment(
-            c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, describe(limit),
+            c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, label,
             unit, amount, deadline, expected, expected <= deadline, (), c.basis))
-    handoffs = tuple(
-        Handoff(wf.steps[p].id, s.id, wf.steps[p].department, s.department)
-        for s in (wf.steps[i] for i in wf.order) for p in s.preds
-        if wf.steps[p].department.id != s.department.id)
-    departments: dict[str, Named] = {}
-    for i in wf.order:
-        departments.setdefault(wf.steps[i].department.id, wf.steps[i].department)
     notices = []
     if assumed:
-        notices.append(f"请求无受理时间，计划按 {day.isoformat()} 00:00 推算 (no received_at; the "
-                       "plan starts at the as-of day)")
+        notices.append(_missing_notice(day))
     if uncovered:
         notices.append(fallback_notice(uncovered))
     return Plan(wf.id, wf.name, received, assumed, steps, tuple(commitments),
-                tuple(wf.steps[i].id for i in reversed(path)), handoffs,
-                tuple(departments.values()), tuple(notices))
+                tuple(wf.steps[i].id for i in reversed(path)), static.handoffs,
+                static.departments, tuple(notices))

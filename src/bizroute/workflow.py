@@ -40,6 +40,15 @@ class Timed:
 
     variants: tuple[tuple[Node | None, m.Duration], ...]
     longest: m.Duration
+    #: per variant, prepared once: (unit, amount, Chinese label)
+    parts: tuple[tuple[str, float, str], ...] = ()
+    longest_index: int = 0
+
+    @classmethod
+    def build(cls, variants: tuple[tuple[Node | None, m.Duration], ...]) -> Timed:
+        parts = tuple((*split(d), describe(d)) for _, d in variants)
+        longest = max(range(len(variants)), key=lambda i: nominal_minutes(variants[i][1]))
+        return cls(variants, variants[longest][1], parts, longest)
 
     @property
     def fixed(self) -> bool:
@@ -47,9 +56,13 @@ class Timed:
 
     def pick(self, facts: Facts | None) -> m.Duration | None:
         """The first variant that holds for ``facts``; ``None`` when none is known to hold."""
-        for node, duration in self.variants:
+        index = self.pick_index(facts)
+        return None if index is None else self.variants[index][1]
+
+    def pick_index(self, facts: Facts | None) -> int | None:
+        for index, (node, _) in enumerate(self.variants):
             if node is None or (facts is not None and node.evaluate(facts) is True):
-                return duration
+                return index
         return None
 
     def fields(self) -> list[str]:
@@ -114,7 +127,7 @@ class CompiledWorkflow:
 def _timed(c: Compiler, value: m.Duration | list[m.Variant], loc: Located,
            path: tuple[str | int, ...]) -> Timed | None:
     if isinstance(value, m.Duration):
-        return Timed(((None, value),), value)
+        return Timed.build(((None, value),))
     variants: list[tuple[Node | None, m.Duration]] = []
     ok = True
     for i, variant in enumerate(value):
@@ -125,8 +138,7 @@ def _timed(c: Compiler, value: m.Duration | list[m.Variant], loc: Located,
         variants.append((node, variant.value))
     if not ok or not variants:
         return None
-    longest = max((d for _, d in variants), key=nominal_minutes)
-    return Timed(tuple(variants), longest)
+    return Timed.build(tuple(variants))
 
 
 def compile_workflow(c: Compiler, loc: Located,
