@@ -39,7 +39,7 @@ def graph(name: str, rules: str | None, as_of: str | None, fmt: str, fence: bool
         raise Failure(f"no workflow or category {name!r} in force (workflows: {known})") from None
     if fmt == "mermaid":
         text = to_mermaid(g)
-        click.echo(f"```mermaid\n{text}```" if fence else text, nl=False)
+        click.echo(f"```mermaid\n{text}```\n" if fence else text, nl=False)
     elif fmt == "dot":
         click.echo(to_dot(g), nl=False)
     else:
