@@ -15,6 +15,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ FORMATS: tuple[str, ...] = ("auto", "jsonl", "json", "yaml", "csv")
 _SNIFF_BYTES = 64 * 1024
 #: A longer line is reported as an error without being parsed (and without being kept).
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+#: YAML is read whole (it has no record boundaries to stream by); larger YAML is refused.
+MAX_YAML_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +119,10 @@ def read_records(path: str | Path, fmt: InputFormat = "auto", encoding: str | No
             yield from _read_jsonl(buffered, enc, display)
         elif kind == "csv":
             yield from _read_csv(buffered, enc, display)
+        elif kind == "yaml":
+            yield from _read_yaml_stream(buffered, enc, display)
         else:
-            yield from _read_whole(buffered, enc, display, kind)
+            yield from _read_json_stream(buffered, enc, display)
     finally:
         if name != "-":
             stream.close()
@@ -153,6 +158,8 @@ def _read_jsonl(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
                          source=display)
             continue
         yield Record(index, lineno, 1, data=data, source=display)
+    if index == 0:
+        raise ReadError(f"{display}: the file is empty")
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes | int]:
@@ -173,101 +180,272 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes | int]:
         yield line
 
 
-def _read_whole(stream: IO[bytes], enc: str, display: str, kind: str) -> Iterator[Record]:
-    raw = stream.read()
+def _read_yaml_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
+    # YAML has no record boundaries a stream could cut at; it is read whole, within a limit
+    raw = stream.read(MAX_YAML_BYTES + 1)
+    if len(raw) > MAX_YAML_BYTES:
+        raise ReadError(f"{display}: YAML input larger than {MAX_YAML_BYTES:,} bytes; "
+                        "use JSON Lines or CSV for large inputs")
+    if not raw.strip():
+        raise ReadError(f"{display}: the file is empty")
     try:
         text = _decode(raw, enc)
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ReadError(f"{display}:{line}: not valid {enc} text; try --encoding") from None
-    if kind == "yaml":
-        yield from _read_yaml(text, display)
-    else:
-        yield from _read_json(text, display)
+    yield from _read_yaml(text, display)
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+# --- JSON: one value or an array, streamed element by element ---------------------------------
+
+_CHUNK = 1 << 20
+_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes the decoder could not decode
+_OUTSIDE = re.compile(r'["\[\]{},\n]')
+_INSIDE = re.compile(r'["\\\n]')
+_SPACE = " \t\r\n"
 
 
-def _read_json(text: str, display: str) -> Iterator[Record]:
-    decoder = json.JSONDecoder()
-    pos = _skip_ws(text, 0)
-    if pos >= len(text):
+class _Extent:
+    """Finds where one JSON array element ends (the ``,`` or ``]`` at depth 0), resuming where
+    it stopped when more text arrives. A raw line break inside a string (invalid JSON) ends
+    the string, so that one broken element does not swallow the elements after it."""
+
+    def __init__(self, start: int, column: int = 1) -> None:
+        self.at = start
+        self.column = column  # where the element starts: a line starting '{' there is the next
+        self.depth = 0
+        self.in_string = False
+
+    def shift(self, removed: int) -> None:
+        self.at -= removed
+
+    def find(self, buf: str) -> int | None:
+        i = self.at
+        n = len(buf)
+        while i < n:
+            if self.in_string:
+                m = _INSIDE.search(buf, i)
+                if m is None:
+                    i = n
+                    break
+                ch = m.group()
+                if ch == "\\":
+                    if m.end() >= n:
+                        i = m.start()
+                        break  # the escaped character has not arrived yet
+                    i = m.end() + 1
+                    continue
+                if ch == "\n":  # broken: the element ends with its line
+                    self.in_string = False
+                    self.depth = 0
+                    self.at = m.start()
+                    return m.start()
+                self.in_string = False
+                i = m.end()
+                continue
+            m = _OUTSIDE.search(buf, i)
+            if m is None:
+                i = n
+                break
+            ch = m.group()
+            i = m.end()
+            if ch == "\n":
+                j = i
+                while j < n and buf[j] in " \t\r":
+                    j += 1
+                if j >= n:
+                    i = m.start()
+                    break  # the next line has not arrived yet
+                if buf[j] == "{" and j - m.start() <= self.column:
+                    self.at = m.start()  # the next element begins: this one was cut short
+                    return m.start()
+            elif ch == '"':
+                self.in_string = True
+            elif ch in "[{":
+                self.depth += 1
+            elif self.depth == 0:
+                self.at = m.start()
+                return m.start()
+            elif ch in "]}":
+                self.depth -= 1
+        self.at = i
+        return None
+
+
+class _JsonText:
+    """Decoded text of a byte stream, read in chunks, with positions kept across chunks."""
+
+    def __init__(self, stream: IO[bytes], enc: str) -> None:
+        self.stream = stream
+        codec = "utf-8" if enc in ("utf-8", "utf-8-sig") else enc
+        self.decoder = codecs.getincrementaldecoder(codec)(errors="surrogateescape")
+        self.buf = ""
+        self.eof = False
+        self.first = True
+        self.undecodable = False
+        # line and column (1-based) of buf[self.mark]
+        self.mark = 0
+        self.mark_line = 1
+        self.mark_col = 1
+
+    def more(self) -> bool:
+        """Append the next chunk; ``False`` at the end of the input."""
+        if self.eof:
+            return False
+        raw = self.stream.read(_CHUNK)
+        if raw:
+            text = self.decoder.decode(raw)
+        else:
+            self.eof = True
+            text = self.decoder.decode(b"", final=True)
+        if self.first and text:
+            self.first = False
+            text = text.removeprefix("\ufeff")
+        if not self.undecodable and not text.isascii() and _SURROGATE.search(text):
+            self.undecodable = True
+        self.buf += text
+        return True
+
+    def skip_space(self, pos: int) -> int:
+        """The next position that is not white space (reading on as needed); ``len(buf)``
+        at the end of the input."""
+        while True:
+            n = len(self.buf)
+            while pos < n and self.buf[pos] in _SPACE:
+                pos += 1
+            if pos < n or not self.more():
+                return pos
+
+    def where(self, pos: int) -> tuple[int, int]:
+        """Line and column of ``buf[pos]`` (``pos`` at or after the mark)."""
+        newlines = self.buf.count("\n", self.mark, pos)
+        if not newlines:
+            return self.mark_line, self.mark_col + pos - self.mark
+        return self.mark_line + newlines, pos - self.buf.rfind("\n", self.mark, pos)
+
+    def set_mark(self, pos: int) -> None:
+        self.mark_line, self.mark_col = self.where(pos)
+        self.mark = pos
+
+    def drop(self, pos: int) -> int:
+        """Forget the text before ``pos`` (which becomes the mark); return how much went."""
+        self.set_mark(pos)
+        self.buf = self.buf[pos:]
+        self.mark = 0
+        return pos
+
+
+def _read_json_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
+    """A JSON value (one record) or a JSON array (one record per element), streamed."""
+    text = _JsonText(stream, enc)
+    pos = text.skip_space(0)
+    if pos >= len(text.buf):
         raise ReadError(f"{display}: the file is empty")
-    if text[pos] != "[":
-        try:
-            data, _end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield Record(1, exc.lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
+    if text.buf[pos] != "[":
+        text.set_mark(pos)
+        record, pos = _element(text, pos, 1, enc, display, top=True)
+        yield record
+        pos = text.skip_space(pos)
+        if pos < len(text.buf):
+            line, col = text.where(pos)
+            yield Record(2, line, col, error="unexpected text after the JSON value "
+                         "(several JSON objects? use JSON Lines: one object per line)",
                          source=display)
-            return
-        line, col = _line_col(text, pos)
-        yield Record(1, line, col, data=data, source=display)
         return
-    # an array: decode element by element so each keeps its position and one bad element
-    # costs only itself (we resynchronise at the next top-level comma)
     pos += 1
     index = 0
+    cut_short = False  # the last element was broken off by the end of the input
     while True:
-        pos = _skip_ws(text, pos)
-        if pos >= len(text):
+        pos = text.skip_space(pos)
+        if pos > _CHUNK:
+            pos -= text.drop(pos)
+        if pos >= len(text.buf):
+            if cut_short:
+                return  # that element's error already says the input ends there
+            line, col = text.where(pos)
+            yield Record(index + 1, line, col, error="the array is not closed (missing ']'): "
+                         "the input may be cut short", source=display)
+            return
+        ch = text.buf[pos]
+        if ch == "]":
+            return
+        if ch == "," and index:  # an empty element (",,"): report it, go on
             index += 1
-            line, col = _line_col(text, pos)
-            yield Record(index, line, col, error="the array is not closed (missing ']')",
+            line, col = text.where(pos)
+            yield Record(index, line, col, error="invalid JSON: an array element is missing",
                          source=display)
-            return
-        if text[pos] == "]":
-            return
-        index += 1
-        line, col = _line_col(text, pos)
-        try:
-            data, pos = decoder.raw_decode(text, pos)
-            yield Record(index, line, col, data=data, source=display)
-        except json.JSONDecodeError as exc:
-            yield Record(index, exc.lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
-                         source=display)
-            pos = _next_element(text, pos)
-        pos = _skip_ws(text, pos)
-        if pos < len(text) and text[pos] == ",":
             pos += 1
-        elif pos < len(text) and text[pos] not in "]":
-            pos = _next_element(text, pos)
-            if pos < len(text) and text[pos] == ",":
-                pos += 1
+            continue
+        index += 1
+        text.set_mark(pos)
+        record, pos = _element(text, pos, index, enc, display)
+        yield record
+        pos = text.skip_space(pos)
+        cut_short = record.error is not None and pos >= len(text.buf)
+        if pos < len(text.buf) and text.buf[pos] == ",":
+            pos += 1
 
 
-def _skip_ws(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
+             top: bool = False) -> tuple[Record, int]:
+    """Decode the value at ``pos``: the record and the position after it."""
+    line, col = text.where(pos)
+    extent = _Extent(pos, col)
+    while True:
+        buf = text.buf
+        try:
+            data, end = _DECODER.raw_decode(buf, pos)
+        except json.JSONDecodeError as exc:
+            stop = extent.find(buf)
+            if stop is None and not text.eof:
+                if len(buf) - pos > MAX_RECORD_BYTES:
+                    return _skip_long(text, pos, extent, index, line, col, display)
+                text.more()
+                continue
+            if stop is None:
+                stop = len(buf)
+            err_line, err_col = text.where(min(exc.pos, stop))
+            return Record(index, err_line, err_col, error=f"invalid JSON: {exc.msg}",
+                          source=display), stop
+        if end >= len(buf) and not text.eof and not isinstance(data, dict | list):
+            text.more()  # a number or literal cut by the chunk boundary: read on and retry
+            continue
+        if text.undecodable and _SURROGATE.search(buf, pos, end):
+            bad = _SURROGATE.search(buf, pos, end)
+            assert bad is not None
+            b_line, b_col = text.where(bad.start())
+            return Record(index, b_line, b_col, error=f"not valid {enc} text (byte "
+                          f"{ord(bad.group()) - 0xDC00:#04x}); try --encoding",
+                          source=display), end
+        if end - pos > MAX_RECORD_BYTES:
+            return Record(index, line, col, error=f"record is longer than "
+                          f"{MAX_RECORD_BYTES:,} characters ({end - pos:,})",
+                          source=display), end
+        return Record(index, line, col, data=data, source=display), end
 
 
-def _next_element(text: str, pos: int) -> int:
-    """Position of the next comma or closing bracket at depth 0, skipping strings."""
-    depth = 0
-    in_string = False
-    i = pos
-    while i < len(text):
-        ch = text[i]
-        if in_string:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif ch == "," and depth == 0:
-            return i
-        i += 1
-    return i
+def _skip_long(text: _JsonText, pos: int, extent: _Extent, index: int, line: int, col: int,
+               display: str) -> tuple[Record, int]:
+    """Pass over an over-long element without keeping it."""
+    size = 0
+    while True:
+        stop = extent.find(text.buf)
+        if stop is not None:
+            size += stop - pos
+            return Record(index, line, col, error=f"record is longer than "
+                          f"{MAX_RECORD_BYTES:,} characters ({size:,})", source=display), stop
+        cut = extent.at
+        size += cut - pos
+        removed = text.drop(cut)
+        extent.shift(removed)
+        pos = 0
+        if not text.more():
+            return Record(index, line, col, error=f"record is longer than "
+                          f"{MAX_RECORD_BYTES:,} characters ({size:,}) and not closed",
+                          source=display), len(text.buf)
+
+
+_DECODER = json.JSONDecoder()
 
 
 def _read_yaml(text: str, display: str) -> Iterator[Record]:
@@ -306,25 +484,29 @@ def _read_csv(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
                 yield _BAD_LINE + "\n"
 
     reader = csv.reader(decoded())
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise ReadError(f"{display}: the file is empty") from None
-    if header == [_BAD_LINE]:
-        raise ReadError(f"{display}:1: {problems.get(1, 'unreadable header')}")
+    header: list[str] = []
+    while not any(h.strip() for h in header):  # blank lines before the header are not rows
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ReadError(f"{display}: the file is empty") from None
+        except csv.Error as exc:
+            raise ReadError(f"{display}:{reader.line_num}: invalid CSV header: {exc}") from None
+        if header == [_BAD_LINE]:
+            line = reader.line_num
+            raise ReadError(f"{display}:{line}: {problems.get(line, 'unreadable header')}")
     header = [h.strip() for h in header]
     index = 0
     while True:
+        line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
             index += 1
-            yield Record(index, reader.line_num, None, error=f"invalid CSV: {exc}",
-                         source=display)
+            yield Record(index, line, None, error=f"invalid CSV: {exc}", source=display)
             continue
-        line = reader.line_num
         if row == [_BAD_LINE]:
             index += 1
             yield Record(index, line, 1, error=problems.get(line, "unreadable line"),
