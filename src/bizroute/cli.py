@@ -262,6 +262,7 @@ def _show(value: Any) -> str:
 @click.argument("code")
 def rule(code: str) -> None:
     """Explain a finding code (e.g. BR201): what it means, why, and examples."""
+    from . import checks  # noqa: F401  (registers the codes documented by the checks)
     from .codes import REGISTRY
 
     info = REGISTRY.get(code.upper()) or next(
@@ -320,4 +321,5 @@ def entry() -> None:
 if __name__ == "__main__":  # pragma: no cover
     entry()
 
+from . import cli_check  # noqa: E402,F401  (registers commands)
 from . import cli_workflow as _cli_workflow  # noqa: E402,F401  (registers commands)

@@ -1,0 +1,63 @@
+"""Helpers shared by the checks: example cases from witnesses, condition walking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from .. import models as m
+from ..readers import nest
+
+if TYPE_CHECKING:
+    from ..engine import Pack
+
+
+def example_case(pack: Pack, case_id: str, description: str, flat: dict[str, Any],
+                 as_of: dt.date | None) -> dict[str, Any]:
+    """A ready-to-paste example case: the request and what the pack decides for it today."""
+    request = nest(flat)
+    case: dict[str, Any] = {"id": case_id, "description": description, "request": request}
+    if as_of is not None:
+        case["as_of"] = as_of.isoformat()
+    try:
+        decision = pack.classify(flat, as_of=as_of)
+    except Exception:  # an unfitting witness is still worth showing
+        case["expect"] = {"status": "unmatched"}
+        return case
+    expect: dict[str, Any] = {"status": decision.status}
+    if decision.category is not None:
+        expect["category"] = decision.category.id
+    if decision.candidates:
+        expect["candidates"] = [c.category for c in decision.candidates]
+    if decision.questions:
+        expect["questions"] = [q.field for q in decision.questions]
+    case["expect"] = expect
+    return case
+
+
+def conditions(obj: Any) -> Iterator[m.Condition]:
+    """Every condition inside a pack object (rules, document requirements, workflows)."""
+    if isinstance(obj, m.Condition):
+        yield obj
+        for part in (obj.all or []) + (obj.any or []):
+            yield from conditions(part)
+        if obj.not_ is not None:
+            yield from conditions(obj.not_)
+        return
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from conditions(getattr(obj, name))
+    elif isinstance(obj, list | tuple):
+        for item in obj:
+            yield from conditions(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from conditions(item)
+
+
+def rule_loc(pack: Pack, index: int) -> Any:
+    """The located model of the compiled rule at ``index``."""
+    return pack.source.entries["rules"][pack.rules[index].order]
