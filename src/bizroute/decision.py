@@ -197,6 +197,7 @@ class Decision:
     plan: Any = None
     notices: tuple[str, ...] = ()
     error: dict[str, Any] | None = None
+    received_at: dt.datetime | dt.date | None = None  # the request's, for statistics by time
 
     @property
     def category_id(self) -> str | None:
@@ -220,6 +221,7 @@ class Decision:
             "explanation": self.explanation.to_dict(),
             "pack": self.pack.to_dict(),
             "as_of": self.as_of.isoformat(),
+            "received_at": self.received_at.isoformat() if self.received_at else None,
             "notices": list(self.notices),
         }
         if self.plan is not None:

@@ -134,12 +134,13 @@ class Pack:
     # --- public API
 
     def classify(self, request: Request | Mapping[str, Any], as_of: dt.date | None = None,
-                 ) -> Decision:
+                 *, explain: bool = True) -> Decision:
         """Classify one request.
 
         ``as_of`` picks the rules in force; by default the request's ``received_at``, else
-        today. Raises :class:`~bizroute.errors.InputError` when the request does not fit the
-        pack's fields.
+        today. ``explain=False`` leaves the explanation (why and why not) empty, for callers
+        that do not show it; everything else is the same. Raises
+        :class:`~bizroute.errors.InputError` when the request does not fit the pack's fields.
 
         >>> pack = load_pack()
         >>> d = pack.classify({"description": "家里没电了", "area": "urban"})
@@ -151,15 +152,16 @@ class Pack:
         day = self._as_of(data, facts, as_of)
         epoch = self._epoch(day)
         outcome = self._evaluate(facts, epoch)
-        return self._decide(data, facts, day, epoch, outcome)
+        return self._decide(data, facts, day, epoch, outcome, explain)
 
     def classify_many(self, requests: Iterable[Request | Mapping[str, Any]],
-                      as_of: dt.date | None = None) -> Iterator[Decision]:
+                      as_of: dt.date | None = None, *, explain: bool = True,
+                      ) -> Iterator[Decision]:
         """Classify each request in turn. A request that does not fit gives an ``error``
         decision in its place (``Decision.error`` says why), so N requests give N decisions."""
         for index, request in enumerate(requests, start=1):
             try:
-                yield self.classify(request, as_of)
+                yield self.classify(request, as_of, explain=explain)
             except InputError as exc:
                 yield self.error_decision(exc, position=f"record {index}",
                                           request_id=_request_id(request))
@@ -278,7 +280,7 @@ class Pack:
     # --- building the decision
 
     def _decide(self, data: Mapping[str, Any], facts: Facts, day: dt.date, epoch: _Epoch,
-                outcome: _Outcome) -> Decision:
+                outcome: _Outcome, explain: bool = True) -> Decision:
         request_id = _request_id(data)
         candidates = self._candidates(outcome, epoch)
         questions: tuple[Question, ...] = ()
@@ -301,12 +303,14 @@ class Pack:
                 departments = compiled.departments
                 workflow = compiled.model.workflow
         # outputs are sorted by id so that the order of files and rules never shows
-        explained = outcome.top if outcome.status != "needs_info" else outcome.unknown
+        explained = (outcome.top if outcome.status != "needs_info" else outcome.unknown
+                     ) if explain else ()
         for rule in sorted(explained, key=lambda r: r.id):
             because.append(self._explain_rule(rule, facts))
         rules = tuple(r.ref for r in sorted(outcome.top, key=lambda r: r.id))
         chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
-        why_not = self._why_not(facts, epoch, chosen, category.group if category else None)
+        why_not = self._why_not(facts, epoch, chosen, category.group if category else None
+                                ) if explain else ()
         # laid out on first use: callers that never read the plan pay only for its notices
         plan = self._planner.lazy_plan(workflow, facts, day) if workflow else None
         return Decision(
@@ -316,6 +320,7 @@ class Pack:
             departments=departments, workflow=workflow,
             explanation=Explanation(tuple(because), why_not),
             plan=plan, notices=plan.notices if plan is not None else (),
+            received_at=_received_at(data, facts),
         )
 
     def _candidates(self, outcome: _Outcome, epoch: _Epoch) -> tuple[Candidate, ...]:
@@ -443,6 +448,13 @@ def _unknown_leaves(node: Node, facts: Facts) -> Iterator[Test]:
     for leaf in node.leaves():
         if leaf.evaluate(facts) is None:
             yield leaf
+
+
+def _received_at(data: Mapping[str, Any], facts: Facts) -> dt.datetime | dt.date | None:
+    value = facts.values.get("received_at", MISSING)
+    if value is MISSING:
+        value = parse_when(data.get("received_at"))
+    return value if isinstance(value, dt.date) else None
 
 
 def _request_id(request: Any) -> str | None:
