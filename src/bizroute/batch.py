@@ -39,8 +39,10 @@ class Summary:
 
 
 def classify_records(pack: Pack, records: Iterable[Record], as_of: dt.date | None = None,
-                     ) -> Iterator[tuple[Record, Decision]]:
-    """Classify each record; unreadable or unfitting records give ``error`` decisions."""
+                     *, explain: bool = True) -> Iterator[tuple[Record, Decision]]:
+    """Classify each record; unreadable or unfitting records give ``error`` decisions.
+
+    ``explain=False`` skips the explanations (for output that does not show them)."""
     for record in records:
         if record.error is not None:
             decision = pack.error_decision(InputError(record.error, position=record.position),
@@ -52,10 +54,71 @@ def classify_records(pack: Pack, records: Iterable[Record], as_of: dt.date | Non
                            position=record.position), as_of=as_of)
         else:
             try:
-                decision = pack.classify(record.data, as_of)
+                decision = pack.classify(record.data, as_of, explain=explain)
             except InputError as exc:
                 rid = record.data.get("id")
                 decision = pack.error_decision(
                     InputError(exc.reason, position=record.position, field=exc.field),
                     request_id=None if rid is None else str(rid), as_of=as_of)
         yield record, decision
+
+
+class ProgressReporter:
+    """A progress bar on stderr with records, rate and ETA (by bytes read of the input).
+
+    Shown only when stderr is a terminal (rich's ``disable=not console.is_terminal``); rich
+    leaves out colour when ``NO_COLOR`` is set. When it is not shown, counting costs nothing.
+    """
+
+    EVERY = 512  # records between redraws
+
+    def __init__(self, total_bytes: int | None, *, console: Any = None,
+                 label: str = "classify") -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = console or Console(stderr=True)
+        self.enabled = bool(self.console.is_terminal)
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[records]:>10,} records"), TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=self.console, disable=not self.enabled, transient=True)
+        self.task = self.progress.add_task(label, total=total_bytes, records=0, rate="")
+        self.bytes = 0
+        self.records = 0
+        self._start = 0.0
+
+    def __enter__(self) -> ProgressReporter:
+        import time
+
+        self._start = time.perf_counter()
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def read(self, n: int) -> None:
+        """``n`` more bytes of input were read."""
+        self.bytes += n
+
+    def record(self) -> None:
+        """One more record was written."""
+        self.records += 1
+        if self.enabled and self.records % self.EVERY == 0:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        import time
+
+        elapsed = time.perf_counter() - self._start
+        rate = f"{self.records / elapsed:,.0f}/s" if elapsed > 0 else ""
+        self.progress.update(self.task, completed=self.bytes, records=self.records, rate=rate)

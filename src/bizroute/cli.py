@@ -105,9 +105,12 @@ def cli() -> None:
 @click.argument("file", metavar="FILE|-")
 @rules_option
 @as_of_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default=None,
-              help="Output format (default: text on a terminal, jsonl otherwise).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv", "table"]),
+              default=None, help="Output format (default: text on a terminal, jsonl otherwise); "
+              "csv flattens nested fields to dotted columns, table is one line per request.")
 @click.option("--explain", is_flag=True, help="Include why and why-not explanations.")
+@click.option("--stats", "with_stats", is_flag=True,
+              help="After the run, print statistics tables to stderr (see `bizroute stats`).")
 @click.option("--plan", "with_plan", is_flag=True,
               help="Include the routing plan: steps, deadlines, critical path, hand-offs.")
 @input_format_option
@@ -116,35 +119,46 @@ def cli() -> None:
               help="Write results to FILE (atomically) instead of stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
 def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, explain: bool,
-             with_plan: bool, input_format: str, encoding: str | None, output: str | None,
-             quiet: bool) -> None:
+             with_stats: bool, with_plan: bool, input_format: str, encoding: str | None,
+             output: str | None, quiet: bool) -> None:
     """Classify every request in FILE (JSON object or array, JSON Lines, YAML or CSV).
 
     逐条判定文件中的请求；每条输入对应一条输出。
     """
-    from .batch import Summary, classify_records
+    from .batch import ProgressReporter, Summary, classify_records
     from .output import WRITERS
     from .readers import ReadError, read_records
+    from .stats import StatsBuilder
 
     day = _date(as_of)
     pack = load(rules)
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "jsonl"
     summary = Summary()
+    builder = StatsBuilder() if with_stats else None
+    size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else None
     try:
-        records = read_records(file, input_format, encoding,  # type: ignore[arg-type]
-                               stdin=sys.stdin.buffer if file == "-" else None)
-        with open_output(output) as stream:
+        with ProgressReporter(size) as progress, open_output(output) as stream:
+            records = read_records(file, input_format, encoding,  # type: ignore[arg-type]
+                                   stdin=sys.stdin.buffer if file == "-" else None,
+                                   on_read=progress.read if progress.enabled else None)
             writer = WRITERS[fmt](stream, explain=explain)
             writer.begin()
-            for record, decision in classify_records(pack, records, day):
+            for record, decision in classify_records(pack, records, day, explain=explain):
                 if not with_plan and decision.plan is not None:
                     decision = dataclasses.replace(decision, plan=None)  # shown on request only
                 writer.write(record, decision)
                 summary.add(decision)
+                if builder is not None:
+                    builder.add(decision)
+                progress.record()
             writer.end()
     except ReadError as exc:
         raise Failure(str(exc)) from None
+    if builder is not None:
+        from .cli_stats import render_tables
+
+        render_tables(builder.result(), sys.stderr)
     if not quiet:
         _print_summary(summary)
     if summary.errors:
@@ -154,6 +168,11 @@ def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, e
 def _print_summary(summary: Any) -> None:
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.by_status.items()))
     click.echo(f"{summary.records} record(s): {statuses or 'none'}", err=True)
+    if summary.by_category:
+        top = summary.by_category.most_common(10)
+        more = len(summary.by_category) - len(top)
+        click.echo("  categories: " + ", ".join(f"{k} {v}" for k, v in top)
+                   + (f", ... {more} more" if more > 0 else ""), err=True)
     for position, message in summary.errors[:20]:
         click.echo(f"  error {position}: {message}", err=True)
     if len(summary.errors) > 20:
@@ -322,4 +341,5 @@ if __name__ == "__main__":  # pragma: no cover
     entry()
 
 from . import cli_check  # noqa: E402,F401  (registers commands)
+from . import cli_stats as _cli_stats  # noqa: E402,F401  (registers commands)
 from . import cli_workflow as _cli_workflow  # noqa: E402,F401  (registers commands)

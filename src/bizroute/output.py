@@ -150,5 +150,106 @@ def _basis_text(b: Any) -> str:
     return " ".join(parts)
 
 
+CSV_COLUMNS: tuple[str, ...] = (
+    "record.index", "record.line", "request_id", "status", "category.id", "category.name",
+    "category.group", "category.codes", "rules", "candidates", "questions",
+    "documents.required", "documents.missing", "departments", "workflow", "as_of",
+    "received_at", "plan.due", "plan.commitments_at_risk", "notices", "error.position",
+    "error.message",
+)
+
+
+class CsvWriter(DecisionWriter):
+    """One row per decision, nested fields flattened to dotted columns (:data:`CSV_COLUMNS`);
+    lists are joined with ``;`` (ids), codes as ``system=code``."""
+
+    name = "csv"
+
+    def begin(self) -> None:
+        import csv
+
+        self.out = csv.writer(self.stream, lineterminator="\n")
+        self.out.writerow(CSV_COLUMNS)
+
+    def write(self, record: Record | None, decision: Decision) -> None:
+        self.out.writerow(flat_row(record, decision))
+
+
+def flat_row(record: Record | None, d: Decision) -> list[Any]:
+    """The :data:`CSV_COLUMNS` values of one decision."""
+    c = d.category
+    plan = d.plan
+    due = at_risk = ""
+    if plan is not None and hasattr(plan, "steps"):
+        due = plan.due.isoformat() if plan.steps else ""
+        at_risk = ";".join(x.id for x in plan.commitments if x.on_track is False)
+    err = d.error or {}
+    return [
+        record.index if record else "", record.line if record else "", d.request_id or "",
+        d.status, c.id if c else "", c.name if c else "", c.group if c else "",
+        ";".join(f"{k}={v}" for k, v in c.codes.items()) if c else "",
+        ";".join(r.id for r in d.rules), ";".join(x.category for x in d.candidates),
+        ";".join(q.field for q in d.questions),
+        ";".join(x.id for x in d.documents_required), ";".join(x.id for x in d.documents_missing),
+        ";".join(x.id for x in d.departments), d.workflow or "", d.as_of.isoformat(),
+        d.received_at.isoformat() if d.received_at else "", due, at_risk,
+        " | ".join(d.notices), err.get("position") or "", err.get("message") or "",
+    ]
+
+
+class TableWriter(DecisionWriter):
+    """A readable fixed-width table, one line per decision, streamed (CJK characters count
+    as two columns)."""
+
+    name = "table"
+    COLUMNS: ClassVar[tuple[tuple[str, int], ...]] = (
+        ("#", 6), ("请求 id", 12), ("状态 status", 12), ("类别 category", 34),
+        ("缺少资料 missing", 30), ("说明 ask / candidates / error", 48))
+
+    def begin(self) -> None:
+        self.stream.write(self._line([name for name, _ in self.COLUMNS]))
+        self.stream.write("  ".join("-" * w for _, w in self.COLUMNS).rstrip() + "\n")
+
+    def write(self, record: Record | None, decision: Decision) -> None:
+        d = decision
+        if d.error is not None:
+            note = f"{d.error.get('position')}: {d.error.get('message')}"
+        elif d.questions:
+            note = "; ".join(f"{q.label} ({q.field})" for q in d.questions)
+        elif d.candidates:
+            note = "; ".join(f"{x.name} ({x.category})" for x in d.candidates)
+        else:
+            note = ""
+        category = f"{d.category.name} ({d.category.id})" if d.category else ""
+        cells = [str(record.index) if record else "", d.request_id or "",
+                 _STATUS_ZH[d.status], category,
+                 "、".join(x.name for x in d.documents_missing), note]
+        self.stream.write(self._line(cells))
+
+    def _line(self, cells: list[str]) -> str:
+        parts = [_fit(cell, width) for cell, (_, width) in zip(cells, self.COLUMNS, strict=True)]
+        return "  ".join(parts).rstrip() + "\n"
+
+
+def _cells(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut (with …) or padded to ``width`` display columns."""
+    text = " ".join(text.split())
+    if _cells(text) > width:
+        out = ""
+        for ch in text:
+            if _cells(out + ch) > width - 1:
+                break
+            out += ch
+        text = out + "…"
+    return text + " " * (width - _cells(text))
+
+
 WRITERS: dict[str, type[DecisionWriter]] = {w.name: w for w in (TextWriter, JsonWriter,
-                                                                 JsonlWriter)}
+                                                                 JsonlWriter, CsvWriter,
+                                                                 TableWriter)}

@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -94,8 +94,10 @@ def detect_encoding(head: bytes) -> str:
 
 
 def read_records(path: str | Path, fmt: InputFormat = "auto", encoding: str | None = None,
-                 stdin: IO[bytes] | None = None) -> Iterator[Record]:
-    """Records of a file (or ``-`` for ``stdin``), streamed."""
+                 stdin: IO[bytes] | None = None,
+                 on_read: Callable[[int], None] | None = None) -> Iterator[Record]:
+    """Records of a file (or ``-`` for ``stdin``), streamed. ``on_read`` is told how many
+    bytes each read of the input returned (for progress)."""
     name = str(path)
     if name == "-":
         if stdin is None:
@@ -109,6 +111,8 @@ def read_records(path: str | Path, fmt: InputFormat = "auto", encoding: str | No
             raise ReadError(f"{name}: {exc.strerror or exc}") from None
         display = name
     try:
+        if on_read is not None:
+            stream = _Counting(stream, on_read)  # type: ignore[assignment]
         buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(
             stream)  # type: ignore[type-var]
         head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
@@ -126,6 +130,24 @@ def read_records(path: str | Path, fmt: InputFormat = "auto", encoding: str | No
     finally:
         if name != "-":
             stream.close()
+
+
+class _Counting(io.RawIOBase):
+    """A raw stream that reports how many bytes each read returned."""
+
+    def __init__(self, inner: IO[bytes], report: Callable[[int], None]) -> None:
+        self.inner = inner
+        self.report = report
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.report(n)
+        return n
 
 
 def _decode(raw: bytes, enc: str) -> str:

@@ -1,0 +1,237 @@
+"""Batch classification: N records in give N results out, in order, whatever is broken.
+
+Covers the ``classify`` command on every example file, every output format, atomic ``-o``,
+the end-of-run summary, ``--stats`` and the progress bar (shown only on a terminal).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bizroute import Pack
+from bizroute.batch import ProgressReporter, classify_records
+from bizroute.cli import main
+from bizroute.output import CSV_COLUMNS
+from bizroute.readers import read_records
+from tests.conftest import PACKS
+
+MINIMAL = str(PACKS / "valid" / "minimal")
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- N in, N out ---------------------------------------------------------------------------
+
+VALID = st.fixed_dictionaries({"description": st.sampled_from(["没电了", "新装", "销户", "你好"])},
+                              optional={"customer": st.just({"type": "residential"}),
+                                        "supply": st.just({"capacity_kva": 50})})
+BROKEN_KINDS = ("truncated", "invalid_utf8", "gb18030", "enum_number", "not_object",
+                "bad_number")
+
+
+def _broken(kind: str) -> bytes:
+    return {
+        "truncated": b'{"description": "\xe6\xb2\xa1\xe7\x94\xb5',
+        "invalid_utf8": b'{"description": "\xff\xfe"}',
+        "gb18030": b'{"description": "' + "停电了".encode("gb18030") + b'"}',
+        "enum_number": b'{"customer": {"type": 7}}',
+        "not_object": b'"just text"',
+        "bad_number": b'{"supply": {"capacity_kva": "lots"}}',
+    }[kind]
+
+
+records = st.lists(st.one_of(VALID.map(lambda d: ("ok", d)),
+                             st.sampled_from(BROKEN_KINDS).map(lambda k: (k, None))),
+                   min_size=1, max_size=30)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records)
+def test_n_records_in_give_n_results_out_in_order(minimal_pack: Pack,
+                                                  items: list[tuple[str, Any]]) -> None:
+    lines = []
+    for i, (kind, data) in enumerate(items):
+        if kind == "ok":
+            lines.append(json.dumps({"id": f"r{i}", **data}, ensure_ascii=False).encode())
+        else:
+            lines.append(_broken(kind))
+    stream = io.BytesIO(b"\n".join(lines) + b"\n")
+    results = list(classify_records(minimal_pack, read_records("-", "jsonl", "utf-8",
+                                                               stdin=stream)))
+    assert len(results) == len(items)
+    assert [r.line for r, _ in results] == list(range(1, len(items) + 1))
+    for i, ((kind, _), (_record, decision)) in enumerate(zip(items, results, strict=True)):
+        if kind == "ok":
+            assert decision.status != "error" and decision.request_id == f"r{i}"
+        else:
+            assert decision.status == "error", kind
+            assert decision.error is not None
+            assert decision.error["position"].split(":")[1] == str(i + 1)  # <stdin>:LINE:COL
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(["没电了", "新装", "销户"]).map(lambda d: ("ok", d)),
+                          st.sampled_from(["extra", "bad_bytes", "enum"]).map(lambda k: (k, ""))),
+                min_size=1, max_size=25))
+def test_csv_rows_in_give_as_many_results_out(minimal_pack: Pack,
+                                              items: list[tuple[str, str]]) -> None:
+    rows = [b"id,description,customer.type"]
+    for i, (kind, text) in enumerate(items):
+        rows.append({"ok": f"r{i},{text},residential".encode(),
+                     "extra": f"r{i},x,residential,surplus".encode(),
+                     "bad_bytes": f"r{i},".encode() + b"\xff\xfe,residential",
+                     "enum": f"r{i},x,martian".encode()}[kind])
+    stream = io.BytesIO(b"\n".join(rows) + b"\n")
+    results = list(classify_records(minimal_pack, read_records("-", "csv", "utf-8",
+                                                               stdin=stream)))
+    assert [r.line for r, _ in results] == [i + 2 for i in range(len(items))]
+    assert [d.status == "error" for _, d in results] == [k != "ok" for k, _ in items]
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "count", "code"), [
+    ("requests-gb18030.csv", 8, 0), ("requests-utf8-bom.csv", 4, 0), ("requests.json", 4, 0),
+    ("broken.jsonl", 7, 1),
+])
+def test_classify_works_on_every_example_file(capsys: pytest.CaptureFixture[str], name: str,
+                                              count: int, code: int) -> None:
+    got, out, err = run(capsys, "classify", str(EXAMPLES / name), "--format", "jsonl")
+    assert got == code
+    results = [json.loads(line) for line in out.splitlines()]
+    assert len(results) == count
+    assert [r["record"]["index"] for r in results] == list(range(1, count + 1))
+    assert f"{count} record(s)" in err
+
+
+def test_the_gb18030_example_is_read_as_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "classify", str(EXAMPLES / "requests-gb18030.csv"), "--format",
+                    "jsonl")
+    first = json.loads(out.splitlines()[0])
+    assert first["request_id"] == "gb-001" and first["status"] == "decided"
+    assert first["received_at"] == "2026-03-02T09:15:00"
+
+
+def test_csv_output_has_one_row_per_record_with_flattened_columns(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "classify", str(EXAMPLES / "broken.jsonl"), "--format", "csv")
+    assert code == 1
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == list(CSV_COLUMNS)
+    assert [r["record.line"] for r in rows] == [str(i) for i in range(1, 8)]
+    assert rows[0]["category.id"] == "lv_residential_new"
+    assert rows[0]["documents.missing"] == "id_card;property_proof"
+    assert rows[2]["status"] == "error" and rows[2]["error.message"].startswith("customer.type")
+
+
+def test_table_output_is_one_aligned_line_per_record(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "classify", str(EXAMPLES / "requests.json"), "--format", "table")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 2 + 4
+    assert "低压居民新装 (lv_residential_new)" in lines[2]
+    assert "需补充信息" in lines[4] and "未判定" not in lines[4]
+
+
+def test_the_summary_counts_statuses_and_categories_and_lists_errors(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run(capsys, "classify", str(EXAMPLES / "broken.jsonl"), "--format", "jsonl")
+    assert "7 record(s): decided 2, error 5" in err
+    assert "categories: lv_residential_new 1, fault_repair 1" in err
+    assert "broken.jsonl:4:37: not valid utf-8 text" in err
+
+
+def test_stats_after_classify_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "classify", str(EXAMPLES / "requests-utf8-bom.csv"),
+                         "--format", "jsonl", "--stats")
+    assert code == 0 and len(out.splitlines()) == 4
+    assert "业务类别 by category" in err and "受理趋势 trend by month" in err
+
+
+def test_an_interrupted_run_leaves_no_file_under_the_output_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bizroute.batch
+
+    target = tmp_path / "out.jsonl"
+    calls = {"n": 0}
+    real = bizroute.batch.classify_records
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        for item in real(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(bizroute.batch, "classify_records", failing)
+    code, _, _ = run(capsys, "classify", str(EXAMPLES / "requests-gb18030.csv"), "-o",
+                     str(target), "--format", "jsonl")
+    assert code == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_to_a_file_is_complete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.json"
+    code, out, _ = run(capsys, "classify", str(EXAMPLES / "requests.json"), "-o", str(target),
+                       "--format", "json")
+    assert code == 0 and out == ""
+    assert len(json.loads(target.read_text(encoding="utf-8"))) == 4
+
+
+def test_the_encoding_can_be_forced(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "classify", str(EXAMPLES / "requests-gb18030.csv"),
+                         "--encoding", "utf-8", "--format", "jsonl")
+    assert code == 1  # GB18030 read as UTF-8: every row is an error of its own
+    assert len(out.splitlines()) == 8
+    assert "try --encoding" in err
+
+
+def test_an_empty_file_is_an_error_for_the_file(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    code, out, err = run(capsys, "classify", str(empty))
+    assert code == 2 and out == ""
+    assert "the file is empty" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
+    from rich.console import Console
+
+    quiet = ProgressReporter(100, console=Console(file=io.StringIO()))
+    assert not quiet.enabled
+    screen = _Terminal()
+    shown = ProgressReporter(1000, console=Console(file=screen, force_terminal=True, width=100))
+    assert shown.enabled
+    with shown:
+        for _ in range(ProgressReporter.EVERY * 2):
+            shown.read(1)
+            shown.record()
+    assert "records" in screen.getvalue() and "ETA" in screen.getvalue()
+
+
+def test_no_progress_bar_reaches_a_redirected_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    _, _, err = run(capsys, "classify", str(EXAMPLES / "requests.json"), "--format", "jsonl")
+    assert "ETA" not in err and "\x1b[" not in err
