@@ -235,3 +235,42 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
 def test_no_progress_bar_reaches_a_redirected_stderr(capsys: pytest.CaptureFixture[str]) -> None:
     _, _, err = run(capsys, "classify", str(EXAMPLES / "requests.json"), "--format", "jsonl")
     assert "ETA" not in err and "\x1b[" not in err
+
+
+# --- the fast JSON Lines encoder ------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_the_fast_encoder_writes_exactly_what_json_dumps_writes(minimal_pack: Pack,
+                                                                data: st.DataObject) -> None:
+    from bizroute.output import FastEncoder, JsonlWriter
+    from bizroute.readers import Record
+    from tests.test_properties import requests as minimal_requests
+
+    request = data.draw(minimal_requests)
+    explain = data.draw(st.booleans())
+    decision = minimal_pack.classify(request, explain=explain)
+    record = Record(3, 7, 1, data=request) if data.draw(st.booleans()) else None
+    writer = JsonlWriter(io.StringIO(), explain=explain)
+    expected = json.dumps(writer.payload(record, decision), ensure_ascii=False)
+    assert FastEncoder().encode(record, decision, explain) == expected
+
+
+def test_the_fast_encoder_matches_on_plans_errors_and_the_default_pack() -> None:
+    from bizroute import load_pack
+    from bizroute.errors import InputError
+    from bizroute.output import FastEncoder, JsonlWriter
+
+    pack = load_pack()
+    encoder = FastEncoder()
+    assert encoder.enabled
+    decisions = [pack.classify(r.data) for r in read_records(EXAMPLES / "requests.json")]
+    decisions += [pack.classify(r.data) for r in read_records(EXAMPLES / "requests-gb18030.csv")]
+    decisions.append(pack.error_decision(InputError("bad", position="f:1:2", field="x")))
+    for explain in (False, True):
+        writer = JsonlWriter(io.StringIO(), explain=explain)
+        for d in decisions:
+            assert encoder.encode(None, d, explain) == json.dumps(writer.payload(None, d),
+                                                                  ensure_ascii=False)

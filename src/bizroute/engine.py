@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,7 @@ from .errors import InputError
 from .findings import Finding
 from .index import RuleIndex, TermScanner, collect_terms
 from .index import held as count_held
-from .intake import Request, as_mapping, coerce, lookup, parse_when
+from .intake import Request, as_mapping, coerce, parse_when
 from .loader import Compiler, Located, PackSource
 from .textnorm import normalise
 from .workflow import CompiledWorkflow, compile_workflow
@@ -127,6 +128,8 @@ class Pack:
             [r.node for r in rules] + [cond for v in categories.values() for _, c in v
                                        for _, cond in c.documents if cond is not None]))
         self._indexed = True
+        self._field_plan = tuple((path, tuple(path.split(".")), spec, self._allowed[path],
+                                  spec.type) for path, spec in self.fields.items())
         # graphs, topological orders and critical paths are built once here; a plan per
         # request is only variant picks and date arithmetic
         self._planner = Planner(workflows or {}, WorkCalendar.for_pack(info.calendar))
@@ -198,11 +201,28 @@ class Pack:
     def facts(self, data: Mapping[str, Any]) -> Facts:
         """Flatten and check a request against the declared fields."""
         values: dict[str, Any] = {}
-        for path, spec in self.fields.items():
-            raw = lookup(data, path)
-            if raw is MISSING:
+        for path, parts, spec, allowed, kind in self._field_plan:
+            # intake.lookup, inlined: a flat key first, then the nested walk
+            if path in data:
+                raw = data[path]
+            else:
+                raw = data
+                for part in parts:
+                    if not isinstance(raw, Mapping) or part not in raw:
+                        raw = MISSING
+                        break
+                    raw = raw[part]
+                if raw is MISSING:
+                    continue
+            # the common cases, answered as intake.coerce would answer them
+            if kind == "enum" and type(raw) is str and raw in allowed:
+                values[path] = raw
                 continue
-            value = coerce(path, spec, raw, self._allowed[path], self._norm)
+            if kind == "number" and (type(raw) is int or (type(raw) is float
+                                                          and math.isfinite(raw))):
+                values[path] = raw
+                continue
+            value = coerce(path, spec, raw, allowed, self._norm)
             if value is not MISSING:
                 values[path] = value
         self._scanner.scan(values)
