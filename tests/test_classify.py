@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bizroute import InputError, Pack, Request, load_pack
-from tests.helpers import category, write_pack
+from tests.helpers import FIELDS, category, write_pack
 
 DAY = dt.date(2025, 3, 1)
 
@@ -195,3 +195,26 @@ def test_decision_json_has_the_documented_fields(minimal_pack: Pack) -> None:
                                              "name_en": None},
                                             {"id": "property", "name": "产权证明",
                                              "name_en": None}]
+
+
+def test_questions_come_only_from_parts_still_undecided(tmp_path: Path) -> None:
+    # lv: capacity ≤ 160 and (no voltage given or voltage < 10); hv: capacity > 160.
+    # With nothing known, the 'or' already holds (voltage is absent), so only capacity matters.
+    fields = FIELDS.replace(
+        "    flag:", "    voltage: {type: number, label: 电压, label_en: Voltage}\n    flag:")
+    body = ("categories:\n" + category("lv") + category("hv") + "rules:\n"
+            "  - id: lv\n    category: lv\n    when:\n      all:\n"
+            "        - {field: capacity, lte: 160}\n"
+            "        - any: [{field: voltage, exists: false}, {field: voltage, lt: 10}]\n"
+            "  - {id: hv, category: hv, when: {field: capacity, gt: 160}}\n")
+    pack = load_pack(write_pack(tmp_path, body, fields))
+    d = pack.classify({})
+    assert d.status == "needs_info"
+    assert [q.field for q in d.questions] == ["capacity"]
+
+
+def test_rule_without_own_basis_cites_the_category_version_in_force(minimal_pack: Pack) -> None:
+    before = minimal_pack.classify({"description": "销户"}, as_of=dt.date(2023, 3, 1))
+    after = minimal_pack.classify({"description": "销户"}, as_of=dt.date(2025, 3, 1))
+    assert [b.source for b in before.rules[0].basis] == ["rules1996"]
+    assert [b.source for b in after.rules[0].basis] == ["rules2024"]

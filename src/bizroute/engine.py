@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import models as m
-from .conditions import MISSING, Facts, LeafResult, Node, Test
+from .conditions import MISSING, All, AnyOf, Facts, LeafResult, Node, Not, Test
 from .decision import (
     Answer,
     BasisRef,
@@ -58,6 +58,7 @@ class CompiledRule:
     order: int
     file: str
     line: int
+    own_basis: bool = True  # False: the basis is its category's, which depends on the date
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -327,7 +328,7 @@ class Pack:
                      ) if explain else ()
         for rule in sorted(explained, key=lambda r: r.id):
             because.append(self._explain_rule(rule, facts))
-        rules = tuple(r.ref for r in sorted(outcome.top, key=lambda r: r.id))
+        rules = tuple(self._rule_ref(r, epoch) for r in sorted(outcome.top, key=lambda r: r.id))
         chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
         why_not = self._why_not(facts, epoch, chosen, category.group if category else None
                                 ) if explain else ()
@@ -342,6 +343,15 @@ class Pack:
             plan=plan, notices=plan.notices if plan is not None else (),
             received_at=_received_at(data, facts),
         )
+
+    def _rule_ref(self, rule: CompiledRule, epoch: _Epoch) -> RuleRef:
+        """A rule without a basis of its own cites its category's version in force."""
+        if rule.own_basis:
+            return rule.ref
+        compiled = epoch.categories.get(rule.category)
+        if compiled is None:
+            return rule.ref
+        return RuleRef(rule.id, rule.priority, rule.category, compiled.ref.basis, rule.ref.note)
 
     def _candidates(self, outcome: _Outcome, epoch: _Epoch) -> tuple[Candidate, ...]:
         if outcome.status == "decided":
@@ -465,9 +475,17 @@ def _could_change(rule: CompiledRule, top_priority: int | None, cats: set[str]) 
 
 
 def _unknown_leaves(node: Node, facts: Facts) -> Iterator[Test]:
-    for leaf in node.leaves():
-        if leaf.evaluate(facts) is None:
-            yield leaf
+    """The field tests that keep ``node`` undecided: only inside parts still unknown, so a
+    branch that is already settled (true in an ``all``, false in an ``any``) asks nothing."""
+    if node.evaluate(facts) is not None:
+        return
+    if isinstance(node, Test):
+        yield node
+    elif isinstance(node, Not):
+        yield from _unknown_leaves(node.part, facts)
+    elif isinstance(node, All | AnyOf):
+        for part in node.parts:
+            yield from _unknown_leaves(part, facts)
 
 
 def _received_at(data: Mapping[str, Any], facts: Facts) -> dt.datetime | dt.date | None:
@@ -661,7 +679,7 @@ def _compile_rule(c: Compiler, loc: Located, order: int,
     ref = RuleRef(rule.id, rule.priority, rule.category, _basis_refs(c, basis), rule.note)
     line, _ = loc.at()
     return CompiledRule(rule.id, rule.category, rule.priority, node, rule.effective, ref, order,
-                        loc.file, line)
+                        loc.file, line, own_basis=bool(rule.basis))
 
 
 def _covered(span: m.Effective, versions: list[m.Effective]) -> bool:
