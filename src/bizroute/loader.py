@@ -397,6 +397,8 @@ class Compiler:
             return None
         operand = cond.operand
         describe = f"{fname} {_OP_TEXT[op]} {_show(operand)}"
+        if op == "exists":
+            describe = f"{fname} {'is given' if operand else 'is not given'}"
         loc_path = (*where.path, *path)
         ptext = _dotted(loc_path[2:]) or "when"
         absent_false = spec.absent == "false"
@@ -422,7 +424,8 @@ class Compiler:
         resolved = self.operand(op, operand, spec, fname, where, path)
         if resolved is _BAD:
             return None
-        describe = f"{fname} {_OP_TEXT[op]} {_show(resolved)}"
+        if op != "exists":
+            describe = f"{fname} {_OP_TEXT[op]} {_show(resolved)}"
         return Test(ptext, fname, op, resolved, make_predicate(op, resolved), absent_false,
                     describe)
 
