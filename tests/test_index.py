@@ -206,3 +206,34 @@ def test_the_synthetic_generator_is_seeded() -> None:
     assert generate_rules(30, seed=4) == generate_rules(30, seed=4)
     assert generate_rules(30, seed=4) != generate_rules(30, seed=5)
     assert list(requests(5, seed=1, n_rules=30)) == list(requests(5, seed=1, n_rules=30))
+
+
+def test_why_not_sees_rules_whose_first_test_is_unknown(tmp_path: Path) -> None:
+    import itertools
+    import json
+
+    text = (Path(__file__).parent / "packs" / "valid" / "minimal" / "pack.yaml").read_text(
+        encoding="utf-8")
+    head = text.split("\nrules:\n")[0]
+    tail = "\nworkflows:\n" + text.split("\nworkflows:\n")[1]
+    rules = [
+        {"id": "gated", "category": "hv_new", "priority": 5, "when": {"all": [
+            {"field": "customer.type", "eq": "non_residential"}, {"field": "intent", "eq": "new"},
+            {"field": "supply.capacity_kva", "gt": 100}]}},
+        {"id": "words", "category": "close", "priority": 5, "when": {"all": [
+            {"field": "description", "mentions": "close_words"}, {"field": "area", "eq": "rural"}]}},
+        {"id": "single", "category": "fault", "priority": 5,
+         "when": {"field": "intent", "eq": "fault"}},
+    ]
+    body = "\n".join(f"  - {json.dumps(r, ensure_ascii=False)}" for r in rules)
+    (tmp_path / "pack.yaml").write_text(f"{head}\nrules:\n{body}\n{tail}", encoding="utf-8")
+    pack = load_pack(tmp_path)
+    plain = plain_copy(pack)
+    customers = [{}, {"customer": {"type": "residential"}}, {"customer": {"type": "non_residential"}}]
+    intents = [{}, {"intent": "new"}, {"intent": "fault"}]
+    supplies = [{}, {"supply": {"capacity_kva": 50}}, {"supply": {"capacity_kva": 500}}]
+    texts = [{}, {"description": "销户"}, {"description": "不是销户"}]
+    areas = [{}, {"area": "rural"}, {"area": "urban"}]
+    for parts in itertools.product(customers, intents, supplies, texts, areas):
+        request = {k: v for part in parts for k, v in part.items()}
+        _same(pack, plain, request)

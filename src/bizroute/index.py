@@ -136,6 +136,8 @@ class RuleIndex:
         self._leaf_postings: dict[Signal, tuple[int, ...]] = {}
         self._other_leaves: list[tuple[Test, tuple[int, ...]]] = []
         self._number_buckets: list[tuple[str, list[float], list[frozenset[int]]]] = []
+        self._gate_postings: dict[Signal, tuple[int, ...]] = {}
+        self._ungated = 0
         self._with_not: tuple[int, ...] = ()
         if self.exact_why_not:
             self._build_leaf_index(fields)
@@ -192,30 +194,47 @@ class RuleIndex:
         """Rules for the why-not scan, in evaluation order (see the module docstring)."""
         if not self.exact_why_not:
             return self.candidates(facts)
-        hit: set[int] = set(self._with_not)
-        leaf_postings = self._leaf_postings
-        for signal in self.signals(facts):
-            posting = leaf_postings.get(signal)
+        fired = set(self.signals(facts))
+        hit: set[int] = set()
+        for signal in fired:  # gated rules: their first test is not certainly false
+            posting = self._gate_postings.get(signal)
             if posting is not None:
                 hit.update(posting)
-        values = facts.values
-        for fname, thresholds, buckets in self._number_buckets:
-            value = values.get(fname, MISSING)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                i = bisect.bisect_left(thresholds, value)
-                point = i < len(thresholds) and thresholds[i] == value
-                hit.update(buckets[2 * i + 1 if point else 2 * i])
-        for leaf, posting in self._other_leaves:
-            if leaf.evaluate(facts) is True:
-                hit.update(posting)
+        if self._ungated:  # the others: some test could hold
+            hit.update(self._with_not)
+            for signal in fired:
+                posting = self._leaf_postings.get(signal)
+                if posting is not None:
+                    hit.update(posting)
+            values = facts.values
+            for fname, thresholds, buckets in self._number_buckets:
+                value = values.get(fname, MISSING)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    i = bisect.bisect_left(thresholds, value)
+                    point = i < len(thresholds) and thresholds[i] == value
+                    hit.update(buckets[2 * i + 1 if point else 2 * i])
+            for leaf, posting in self._other_leaves:
+                if leaf.evaluate(facts) is True:
+                    hit.update(posting)
         rules = self.rules
         return [rules[i] for i in sorted(hit)]
 
     def _build_leaf_index(self, fields: Mapping[str, FieldSpec]) -> None:
+        """Posting lists that find every rule which could fail with some test holding: rules
+        gated by their first test (see :func:`_gate`) by its signals, the others by the
+        signals and number intervals under which one of their tests holds."""
+        gate_postings: dict[Signal, set[int]] = {}
         leaf_postings: dict[Signal, set[int]] = {}
         others: dict[Any, tuple[Test, set[int]]] = {}
         with_not: list[int] = []
+        ungated = 0
         for pos, rule in enumerate(self.rules):
+            gate = _gate(rule.node, fields)
+            if gate is not None:
+                for signal in gate:  # (an empty gate: never a why-not candidate)
+                    gate_postings.setdefault(signal, set()).add(pos)
+                continue
+            ungated += 1
             if _has_not(rule.node):
                 with_not.append(pos)  # a false test under `not` counts as holding
                 continue
@@ -227,6 +246,8 @@ class RuleIndex:
                     continue
                 key = _leaf_key(leaf)
                 others.setdefault(key, (leaf, set()))[1].add(pos)
+        self._ungated = ungated
+        self._gate_postings = {k: tuple(sorted(v)) for k, v in gate_postings.items()}
         self._leaf_postings = {k: tuple(sorted(v)) for k, v in leaf_postings.items()}
         numeric: dict[str, list[tuple[Test, set[int]]]] = {}
         rest: list[tuple[Test, set[int]]] = []
@@ -239,7 +260,7 @@ class RuleIndex:
         self._number_buckets = [_buckets(fname, tests) for fname, tests in numeric.items()]
         self._other_leaves = [(leaf, tuple(sorted(p))) for leaf, p in rest]
         self._with_not = tuple(with_not)
-        extra = {(s[0], s[1]) for s in self._leaf_postings}
+        extra = {(s[0], s[1]) for s in (*self._leaf_postings, *self._gate_postings)}
         self._probe = tuple(sorted(set(self._probe) | extra))
 
 
@@ -360,6 +381,22 @@ def _buckets(fname: str, tests: list[tuple[Test, set[int]]],
                 holding.update(positions)
         buckets.append(frozenset(holding))
     return fname, thresholds, buckets
+
+
+_NEVER: frozenset[Signal] = frozenset()
+
+
+def _gate(node: Node, fields: Mapping[str, FieldSpec]) -> frozenset[Signal] | None:
+    """Signals without which a rule cannot fail with a test holding (``None``: no gate).
+
+    A trace of ``all`` stops at its first false part: when that part is a field test whose
+    necessary signals are absent, it is false, nothing before it held, and the rule is not a
+    why-not candidate. A rule that is one field test is true whenever its test holds."""
+    if isinstance(node, Test):
+        return _NEVER
+    if isinstance(node, All) and node.parts and isinstance(node.parts[0], Test):
+        return _test_signals(node.parts[0], fields)
+    return None
 
 
 def _has_not(node: Node) -> bool:
