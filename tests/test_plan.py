@@ -325,3 +325,50 @@ def test_explain_shows_the_plan_as_a_timeline(capsys: pytest.CaptureFixture[str]
     assert "流程计划 plan: 高压新装（增容）流程 (hv_connection)" in out
     assert "截止 deadline 2025-10-23 09:30" in out
     assert "关键路径 critical path" in out
+
+
+# --- the default pack ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_pack():  # type: ignore[no-untyped-def]
+    return load_pack()
+
+
+def test_in_the_default_pack_a_high_voltage_connection_of_2025_09_26_gets_its_scheme_by_10_23(
+        default_pack) -> None:  # type: ignore[no-untyped-def]
+    # the same count as above, with the default pack's own workflow and commitment:
+    # 15 working days after Friday 2025-09-26, skipping 10-01..10-08 and counting the
+    # make-up working days Sunday 09-28 and Saturday 10-11, end on Thursday 10-23
+    decision = default_pack.classify({
+        "intent": "new_connection", "customer": {"type": "non_residential"},
+        "supply": {"capacity_kva": 630}, "received_at": "2025-09-26T09:30:00"})
+    assert (decision.category_id, decision.workflow) == ("hv_new", "hv_connection")
+    reply = decision.plan.commitment("scheme_reply")
+    assert (reply.limit, reply.deadline, reply.on_track) == (
+        "15个工作日", T(2025, 10, 23, 9, 30), True)
+    dual = default_pack.classify({
+        "intent": "new_connection", "customer": {"type": "non_residential"},
+        "supply": {"capacity_kva": 630, "dual_source": True},
+        "received_at": "2025-09-26T09:30:00"})
+    assert dual.plan.commitment("scheme_reply").deadline == T(2025, 11, 13, 9, 30)
+
+
+def test_in_the_default_pack_every_commitment_of_a_decided_example_is_on_track(
+        default_pack) -> None:  # type: ignore[no-untyped-def]
+    from bizroute.readers import read_records
+
+    root = Path(__file__).parent.parent
+    records = list(read_records(str(root / "docs" / "examples" / "requests.jsonl"), "auto",
+                                None))
+    plans = 0
+    for record in records:
+        if not isinstance(record.data, dict):
+            continue
+        decision = default_pack.classify(record.data)
+        if decision.plan is None:
+            continue
+        plans += 1
+        for c in decision.plan.commitments:
+            assert c.on_track is not False, (record.index, c.id)
+    assert plans > 0

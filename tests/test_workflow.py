@@ -283,3 +283,34 @@ def test_the_graph_command_refuses_an_unknown_name(capsys: pytest.CaptureFixture
 
     assert main(["graph", "nope", "--rules", str(VALID)]) == 2
     assert "no workflow or category 'nope'" in capsys.readouterr().err
+
+
+# --- the default pack -----------------------------------------------------------------------
+
+
+def test_every_default_pack_workflow_passes_the_graph_checks() -> None:
+    from bizroute.loader import default_pack_path
+
+    findings = _findings(default_pack_path())
+    assert [f.format() for f in findings if f.code.startswith("BR3")] == []
+    assert not [f for f in findings if f.severity == "error"]
+
+
+def test_every_default_pack_workflow_has_durations_on_every_step() -> None:
+    pack = load_pack()
+    for workflow_id in pack.workflows:
+        g = pack.workflow(workflow_id)
+        assert all(g.nodes[n]["duration"] for n in g.nodes), workflow_id
+
+
+def test_the_docs_show_the_diagram_the_cli_draws_today(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    from bizroute.cli import main
+
+    docs = (HERE.parent / "docs" / "workflows.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"<!-- graph: (\S+) -->\n(.*?)<!-- /graph -->", docs, flags=re.S)
+    assert blocks
+    for workflow_id, text in blocks:
+        assert main(["graph", workflow_id, "--fence"]) == 0
+        assert capsys.readouterr().out == text, f"regenerate the {workflow_id} diagram"
