@@ -196,8 +196,10 @@ class WorkCalendar:
         target = index + whole
         if target >= len(days):
             return None
-        result = dt.datetime.fromordinal(days[target]).replace(tzinfo=start.tzinfo) + \
-            dt.timedelta(seconds=rest, microseconds=micro)
+        result = dt.datetime.fromordinal(days[target]) + dt.timedelta(seconds=rest,
+                                                                      microseconds=micro)
+        if start.tzinfo is not None:
+            result = result.replace(tzinfo=start.tzinfo)
         if uncovered is not None:
             first, last = self.years
             if not (first <= start.year <= last and first <= result.year <= last):
