@@ -575,6 +575,7 @@ class _Index:
 
     def __init__(self, boxes: Sequence[Box], space: Space) -> None:
         self.space = space
+        self.boxes = boxes
         self.all = (1 << len(boxes)) - 1
         self.by_mask: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         constrained: dict[int, int] = defaultdict(int)
@@ -605,6 +606,51 @@ class _Index:
                 break
             cand &= self.meeting(d, mask)
         return cand
+
+    def covering(self, d: int, mask: int) -> int:
+        """Boxes whose mask on ``d`` holds every element of ``mask``."""
+        key = (d, ~mask)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self.free.get(d, self.all)
+            for other, bits in self.by_mask.get(d, {}).items():
+                if mask & ~other == 0:
+                    hit |= bits
+            self._cache[key] = hit
+        return hit
+
+    def container(self, box: Box, within: int) -> int | None:
+        """One box (among ``within``) that contains all of ``box``, or ``None``."""
+        hit = within
+        for d, mask in box.items():
+            if not hit:
+                return None
+            hit &= self.covering(d, mask)
+        dims = self.space.dims
+        for j in _bits(hit):  # they may still narrow dimensions ``box`` leaves open
+            if all(box.get(d, dims[d].full) & ~mask == 0 for d, mask in self.boxes[j].items()):
+                return j
+        return None
+
+    def uncovered_point(self, box: Box, cand: int, limit: int = 64) -> bool:
+        """Whether a point of ``box`` lies in none of the ``cand`` boxes, found greedily:
+        per dimension, the element the fewest remaining candidates contain. ``False`` means
+        "not found", not "none exists"."""
+        if len(self.by_mask) > limit:
+            return False
+        hit = cand
+        for d in self.by_mask:
+            mask = box.get(d, self.space.dims[d].full)
+            best = -1
+            best_hit = 0
+            for e in _bits(mask):
+                h = hit & self.covering(d, 1 << e)
+                if best < 0 or h.bit_count() < best_hit.bit_count():
+                    best, best_hit = e, h
+                    if not h:
+                        return True
+            hit = best_hit
+        return not hit
 
 
 class Analysis:
@@ -886,17 +932,25 @@ class Analysis:
             if not cand:
                 return None
             # Quick refusal: where every atom the box leaves open is false, only boxes that
-            # need no other atom can cover it. Most rules that are not shadowed fail here.
+            # need no other atom can cover it. Most rules with free text fail here.
             mine = self._boxes_of_rule[info.index][k]
             face_cand = cand & self._within_forced(self._forced[mine])
             if not face_cand:
                 return None
             face = dict(box)
-            for j in _bits(face_cand):
-                for d in self.boxes[j]:
-                    if d not in face and self.space.dims[d].kind == "atom":
-                        face[d] = ATOM_FALSE
-            if self._rest(face, face_cand, {}):
+            if self.space.atom_dim:
+                for j in _bits(face_cand):
+                    for d in self.boxes[j]:
+                        if d not in face and self.space.dims[d].kind == "atom":
+                            face[d] = ATOM_FALSE
+            # Another: one point of the box that no candidate contains.
+            if self.index.uncovered_point(face, face_cand):
+                return None
+            whole = self.index.container(box, cand)
+            if whole is not None:  # one higher rule covers the box on its own
+                used.setdefault(self.owner[whole], None)
+                continue
+            if (face != box or face_cand != cand) and self._rest(face, face_cand, {}):
                 return None
             if self._rest(box, cand, used):
                 return None
@@ -946,7 +1000,8 @@ class Analysis:
                 if owner in active:
                     box = {d: mask for d, mask in self.boxes[i].items() if d in keep}
                     projected.append(box)
-            holes = _merge(_uncovered(universe, projected, self.space), self.space)
+            index = _Index(projected, self.space)
+            holes = _merge(_uncovered(universe, index.all, index), self.space)
             holes.sort(key=lambda b: (-_volume(b, universe), sorted(b.items())))
             for hole in holes:
                 text = self.space.describe(hole)
@@ -1033,33 +1088,35 @@ def _volume(box: Box, universe: Box) -> int:
     return v
 
 
-def _uncovered(region: Box, boxes: list[Box], space: Space) -> list[Box]:
-    """``region`` minus the union of ``boxes``, by recursive splitting (disjoint pieces)."""
-    live = [b for b in boxes if intersect(region, b) is not None]
+def _uncovered(region: Box, live: int, index: _Index) -> list[Box]:
+    """``region`` minus the union of the indexed boxes, by recursive splitting (disjoint
+    pieces). ``live`` holds the boxes that may meet ``region``."""
+    live = index.candidates(region, live)
     if not live:
         return [region]
-    for b in live:
-        if all(region[d] & ~b.get(d, region[d]) == 0 for d in region):
-            return []
-    # split on the dimension where the live boxes disagree the most
-    best_d, best_score = -1, -1
+    if index.container(region, live) is not None:
+        return []
+    # split on the dimension where the live boxes cut the region in the most ways
+    best_d, best_cuts = -1, 0
+    cut_mask = 0
     for d, mask in region.items():
-        cuts = {b.get(d, mask) & mask for b in live} - {mask}
-        if len(cuts) > best_score:
-            best_d, best_score = d, len(cuts)
+        cuts = {m & mask for m, bits in index.by_mask.get(d, {}).items() if bits & live}
+        cuts.discard(mask)
+        cuts.discard(0)
+        if len(cuts) > best_cuts:
+            best_d, best_cuts, cut_mask = d, len(cuts), next(iter(cuts))
     mask = region[best_d]
-    first = next(b.get(best_d, mask) & mask for b in live if b.get(best_d, mask) & mask != mask)
-    halves = [first, mask & ~first]
-    if len(space.dims[best_d].labels) > 8 and space.dims[best_d].kind in ("number", "date"):
-        # split ordered dimensions in the middle so neighbouring intervals stay together
+    halves = [cut_mask, mask & ~cut_mask]
+    dim = index.space.dims[best_d]
+    if dim.kind in ("number", "date") and best_cuts > 1:
+        # ordered dimensions split in the middle, so neighbouring intervals stay together
         elems = list(_bits(mask))
-        if len(elems) > 1:
-            low = sum(1 << e for e in elems[: len(elems) // 2])
-            halves = [low, mask & ~low]
+        low = sum(1 << e for e in elems[: len(elems) // 2])
+        halves = [low, mask & ~low]
     out = []
     for half in halves:
         if half:
-            out.extend(_uncovered({**region, best_d: half}, live, space))
+            out.extend(_uncovered({**region, best_d: half}, live, index))
     return out
 
 

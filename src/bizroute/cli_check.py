@@ -99,7 +99,10 @@ def check(packs: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tup
     with open_output(output) as stream:
         REPORTERS[fmt](stream, timeline=lines).report(reports)
     if emit_cases is not None:
-        cases = [r.case for report in reports for r in report.reported if r.case is not None]
+        from .checks._util import with_expectation
+
+        cases = [with_expectation(report.pack, r.case) for report in reports
+                 for r in report.reported if r.case is not None and report.pack is not None]
         _write_cases(emit_cases, cases)
     findings = [f for report in reports for f in report.findings]
     failing = {"error"} | ({"warning"} if strict else set())

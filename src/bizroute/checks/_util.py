@@ -15,18 +15,26 @@ if TYPE_CHECKING:
     from ..engine import Pack
 
 
-def example_case(pack: Pack, case_id: str, description: str, flat: dict[str, Any],
+def example_case(case_id: str, description: str, flat: dict[str, Any],
                  as_of: dt.date | None) -> dict[str, Any]:
-    """A ready-to-paste example case: the request and what the pack decides for it today."""
-    request = nest(flat)
-    case: dict[str, Any] = {"id": case_id, "description": description, "request": request}
+    """An example case without its expectation: the id, a description and the request."""
+    case: dict[str, Any] = {"id": case_id, "description": description, "request": nest(flat)}
     if as_of is not None:
         case["as_of"] = as_of.isoformat()
+    return case
+
+
+def with_expectation(pack: Pack, case: dict[str, Any]) -> dict[str, Any]:
+    """The case with ``expect`` set to what the pack decides for its request today.
+
+    Classifying is the expensive part of an example case, so it happens only for
+    ``--emit-cases``.
+    """
+    as_of = dt.date.fromisoformat(case["as_of"]) if "as_of" in case else None
     try:
-        decision = pack.classify(flat, as_of=as_of)
+        decision = pack.classify(case["request"], as_of=as_of)
     except Exception:  # an unfitting witness is still worth showing
-        case["expect"] = {"status": "unmatched"}
-        return case
+        return {**case, "expect": {"status": "unmatched"}}
     expect: dict[str, Any] = {"status": decision.status}
     if decision.category is not None:
         expect["category"] = decision.category.id
@@ -34,8 +42,7 @@ def example_case(pack: Pack, case_id: str, description: str, flat: dict[str, Any
         expect["candidates"] = [c.category for c in decision.candidates]
     if decision.questions:
         expect["questions"] = [q.field for q in decision.questions]
-    case["expect"] = expect
-    return case
+    return {**case, "expect": expect}
 
 
 def conditions(obj: Any) -> Iterator[m.Condition]:

@@ -47,7 +47,7 @@ def overlap_issue(ctx: CheckContext, o: Overlap, code: str) -> Issue:
     if not o.confirmed:
         message += " (the example could not be confirmed: free-text tests are treated as " \
                    "independent)"
-    case = example_case(ctx.pack, f"overlap-{second.id}-{first.id}",
+    case = example_case(f"overlap-{second.id}-{first.id}",
                         f"{second.id} 与 {first.id} 同时成立", o.witness, o.as_of)
     hint = ("give one rule a higher priority, or add a condition that tells them apart "
             "(e.g. `not:` the other rule's test)")
