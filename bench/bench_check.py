@@ -35,11 +35,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.synthetic import write_pack  # noqa: E402
-from bizroute.analysis import Analysis, brute_force_overlaps  # noqa: E402
-from bizroute.checks import check_pack  # noqa: E402
-from bizroute.engine import compile_pack  # noqa: E402
-from bizroute.loader import read_pack  # noqa: E402
+from bench.synthetic import write_pack
+from bizroute.analysis import Analysis, brute_force_overlaps
+from bizroute.checks import check_pack
+from bizroute.engine import compile_pack
+from bizroute.loader import read_pack
 
 ENUMS = {"e1": 4, "e2": 6, "e3": 8, "e4": 12, "e5": 3}
 EDGES = {"n1": (0, 10, 50, 100, 160, 315, 630, 1000), "n2": (0.22, 0.38, 10, 35, 110)}
@@ -93,7 +93,7 @@ def bench(root: Path, runs: int, peer: bool) -> dict[str, Any]:
     facts: dict[str, Any] = {}
     for _ in range(runs):
         findings: list[Any] = []
-        t_load, pack = _time(lambda: compile_pack(read_pack(root, findings), findings))
+        t_load, pack = _time(lambda: compile_pack(read_pack(root, findings), findings))  # noqa: B023
         t_boxes, analysis = _time(lambda: Analysis(pack))  # noqa: B023
         t_over, overlaps = _time(lambda: analysis.overlaps)  # noqa: B023
         t_shadow, shadows = _time(lambda: analysis.shadows)  # noqa: B023
