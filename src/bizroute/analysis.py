@@ -339,13 +339,15 @@ class Space:
                 items.add(str(key[2]))
         return items
 
-    def describe(self, box: Box, dims: Iterable[int] | None = None) -> str:
-        """``customer.type ∈ {residential}, supply.capacity_kva ∈ (160, +inf)``."""
+    def describe(self, box: Box, universe: Box | None = None) -> str:
+        """``customer.type = residential, supply.capacity_kva > 160``: the dimensions where
+        ``box`` is narrower than ``universe`` (default: everything)."""
         parts = []
-        for d in sorted(box if dims is None else dims):
+        for d in sorted(box):
             dim = self.dims[d]
-            mask = box.get(d, dim.full) & dim.full
-            if mask == dim.full:
+            whole = dim.full if universe is None else universe.get(d, dim.full)
+            mask = box[d] & whole
+            if mask == whole:
                 continue
             if dim.kind == "atom":
                 parts.append(dim.name if mask == ATOM_TRUE else f"not ({dim.name})")
@@ -556,6 +558,7 @@ class Gap:
     box: Box
     text: str
     period: tuple[dt.date | None, dt.date | None]
+    narrow: tuple[int, ...] = ()  # the dimensions the gap does not span whole
 
 
 @dataclass(frozen=True, slots=True)
@@ -1004,12 +1007,13 @@ class Analysis:
             holes = _merge(_uncovered(universe, index.all, index), self.space)
             holes.sort(key=lambda b: (-_volume(b, universe), sorted(b.items())))
             for hole in holes:
-                text = self.space.describe(hole)
+                text = self.space.describe(hole, universe)
                 key = f"{text}|{start}|{end}"
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(Gap(hole, text, (start, end)))
+                narrow = tuple(d for d in sorted(hole) if hole[d] != universe[d])
+                out.append(Gap(hole, text, (start, end), narrow))
                 if len(out) >= limit:
                     return out
         return out

@@ -52,8 +52,7 @@ class CoverageGap(Check):
             when = ""
             if lo or hi:
                 when = f" (from {lo or 'the start'} until {hi or 'further notice'})"
-            first = min((d for d in gap.box if gap.box[d] != analysis.space.dims[d].full),
-                        default=None)
+            first = min(gap.narrow, default=None)
             sub: tuple[str | int, ...] = ("fields",)
             if first is not None:
                 sub = ("fields", analysis.space.dims[first].field)
