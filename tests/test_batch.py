@@ -22,6 +22,7 @@ from bizroute.cli import main
 from bizroute.output import CSV_COLUMNS
 from bizroute.readers import read_records
 from tests.conftest import PACKS
+from tests.test_properties import requests as minimal_requests
 
 MINIMAL = str(PACKS / "valid" / "minimal")
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
@@ -247,7 +248,6 @@ def test_the_fast_encoder_writes_exactly_what_json_dumps_writes(minimal_pack: Pa
                                                                 data: st.DataObject) -> None:
     from bizroute.output import FastEncoder, JsonlWriter
     from bizroute.readers import Record
-    from tests.test_properties import requests as minimal_requests
 
     request = data.draw(minimal_requests)
     explain = data.draw(st.booleans())
@@ -274,3 +274,14 @@ def test_the_fast_encoder_matches_on_plans_errors_and_the_default_pack() -> None
         for d in decisions:
             assert encoder.encode(None, d, explain) == json.dumps(writer.payload(None, d),
                                                                   ensure_ascii=False)
+
+
+def test_the_fast_encoder_keeps_one_text_per_distinct_part(minimal_pack: Pack) -> None:
+    from bizroute.output import FastEncoder
+
+    encoder = FastEncoder()
+    for i in range(300):
+        request = {"id": str(i), "description": "新装" if i % 2 else "没电了",
+                   "customer": {"type": "residential"}}
+        encoder.encode(None, minimal_pack.classify(request), False)
+    assert len(encoder._by_value) + len(encoder._by_id) < 20  # not one per decision

@@ -81,15 +81,28 @@ class FastEncoder:
 
     def __init__(self) -> None:
         self.enabled = _key_order() == FAST_KEYS
-        self._cache: dict[int, tuple[Any, str]] = {}
+        self._by_value: dict[Any, str] = {}  # hashable parts (rules, documents, pack)
+        self._by_id: dict[int, tuple[Any, str]] = {}  # the others (a category holds a dict)
 
     def _text(self, obj: Any) -> str:
-        hit = self._cache.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
+        try:
+            text = self._by_value.get(obj)
+            hashable = True
+        except TypeError:
+            hit = self._by_id.get(id(obj))
+            if hit is not None and hit[0] is obj:
+                return hit[1]
+            text, hashable = None, False
+        if text is not None:
+            return text
         text = _ENCODE(obj.to_dict())
-        if len(self._cache) < 100_000:  # the pack's objects: a bounded set
-            self._cache[id(obj)] = (obj, text)
+        cache: dict[Any, Any] = self._by_value if hashable else self._by_id
+        if len(cache) >= 10_000:  # the pack's parts are far fewer: never grow without bound
+            cache.clear()
+        if hashable:
+            self._by_value[obj] = text
+        else:
+            self._by_id[id(obj)] = (obj, text)
         return text
 
     def encode(self, record: Record | None, d: Decision, explain: bool) -> str | None:
