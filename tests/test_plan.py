@@ -174,7 +174,9 @@ def test_without_received_at_the_plan_starts_on_the_as_of_day_and_says_so(pack) 
     decision = pack.classify({"intent": "res_new"}, as_of=dt.date(2025, 6, 3))
     assert decision.plan.received_at == T(2025, 6, 3)
     assert decision.plan.received_at_assumed
-    assert any("received_at" in n for n in decision.notices)
+    # the note goes with the plan, not with the decision's own notices
+    assert any("received_at" in n for n in decision.plan.notices)
+    assert not any("received_at" in n for n in decision.notices)
 
 
 def test_the_plan_is_laid_out_on_first_use_and_equals_the_eager_one(pack) -> None:  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ from .index import held as count_held
 from .intake import Request, as_mapping, coerce, parse_when
 from .loader import Compiler, Located, PackSource
 from .textnorm import normalise
+from .plan import is_plan_only_notice
 from .workflow import CompiledWorkflow, compile_workflow
 
 #: How many near alternatives an explanation names.
@@ -340,7 +341,10 @@ class Pack:
             documents_required=docs_required, documents_missing=docs_missing,
             departments=departments, workflow=workflow,
             explanation=Explanation(tuple(because), why_not),
-            plan=plan, notices=plan.notices if plan is not None else (),
+            # the plan's own 'no received_at' note belongs with the plan; the calendar fallback
+            # note concerns every deadline of the decision, so it is repeated here
+            plan=plan, notices=tuple(n for n in plan.notices if not is_plan_only_notice(n))
+            if plan is not None else (),
             received_at=_received_at(data, facts),
         )
 

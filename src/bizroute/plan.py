@@ -259,9 +259,17 @@ class LazyPlan:
         return f"LazyPlan({self.workflow!r})"
 
 
+_MISSING_PREFIX = "请求无受理时间"
+
+
 def _missing_notice(day: dt.date) -> str:
-    return (f"请求无受理时间，计划按 {day.isoformat()} 00:00 推算 (no received_at; the plan starts "
-            "at the as-of day)")
+    return (f"{_MISSING_PREFIX}，计划按 {day.isoformat()} 00:00 推算 (no received_at; the plan "
+            "starts at the as-of day)")
+
+
+def is_plan_only_notice(notice: str) -> bool:
+    """Whether a notice only concerns the plan's start (and so is shown with the plan)."""
+    return notice.startswith(_MISSING_PREFIX)
 
 
 def received_moment(facts: Facts, day: dt.date) -> tuple[dt.datetime, bool]:
