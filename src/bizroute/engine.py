@@ -40,8 +40,8 @@ from .index import RuleIndex, TermScanner, collect_terms
 from .index import held as count_held
 from .intake import Request, as_mapping, coerce, parse_when
 from .loader import Compiler, Located, PackSource
-from .textnorm import normalise
 from .plan import is_plan_only_notice
+from .textnorm import normalise
 from .workflow import CompiledWorkflow, compile_workflow
 
 #: How many near alternatives an explanation names.
