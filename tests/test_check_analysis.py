@@ -210,3 +210,34 @@ def test_intervals_are_joined_in_descriptions() -> None:
     analysis = Analysis(pack)
     (gap,) = analysis.gaps()
     assert gap.text == "size ∈ [10, 50)"
+
+
+def test_witness_text_avoids_terms_a_rule_excludes(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text("""\
+pack:
+  id: words
+  name: 用语
+  version: "1"
+  fields:
+    description: {type: text, label: 诉求, label_en: Words, absent: "false"}
+sources: [{id: s, title: 依据}]
+groups: [{id: g, name: 组}]
+categories:
+  - {id: suspend, name: 暂停, name_en: Suspend, group: g, basis: [{source: s}]}
+  - {id: reduce, name: 减容, name_en: Reduce, group: g, basis: [{source: s}]}
+vocabularies:
+  - {id: suspend_words, terms: [暂停]}
+  - {id: reduce_words, terms: [减容, 减少容量]}
+rules:
+  - id: suspend
+    category: suspend
+    when:
+      all:
+        - {field: description, mentions: suspend_words}
+        - not: {field: description, mentions: [减容]}
+  - {id: reduce, category: reduce, when: {field: description, mentions: reduce_words}}
+""", encoding="utf-8")
+    analysis = Analysis(load_pack(tmp_path))
+    (overlap,) = analysis.overlaps
+    assert overlap.combined_text and overlap.confirmed
+    assert overlap.witness == {"description": "暂停，减少容量"}

@@ -39,7 +39,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from . import models as m
-from .conditions import All, AnyOf, Facts, Node, Not, Test, TextValue
+from .conditions import All, AnyOf, Facts, Node, Not, Test, TextValue, compile_regex
 from .textnorm import normalise
 
 if TYPE_CHECKING:
@@ -307,28 +307,52 @@ class Space:
         return flat
 
     def _text(self, box: Box, dim: Dim, value: Any, texts: dict[int, str] | None) -> str:
-        words = []
+        """A text with a term of every atom the box needs true, avoiding, where a choice of
+        terms allows, the atoms it needs false (``mentions [减容]`` against a vocabulary that
+        holds 减容 too)."""
+        needed, banned = [], []
         for a in sorted(box):
             adim = self.dims[a]
-            if adim.kind == "atom" and adim.field == dim.field and box[a] == ATOM_TRUE:
-                words.append((texts or {}).get(a) or self._sample(a))
+            if adim.kind == "atom" and adim.field == dim.field:
+                if box[a] == ATOM_TRUE:
+                    needed.append(a)
+                elif box[a] == ATOM_FALSE:
+                    banned.append(a)
+        words = []
+        for a in needed:
+            given = (texts or {}).get(a)
+            options = [given] if given else self._samples(a)
+            clean = [t for t in options if not any(self._hits(f, self._norm(t)) for f in banned)]
+            words.append((clean or options or [""])[0])
         if words:
             return "，".join(words)
         raw = value.raw if isinstance(value, TextValue) else ""
         return "（无）" if raw == "\u2060" else str(raw)
 
-    def _sample(self, a: int) -> str:
-        """A text that makes atom ``a`` true: the first term, or a literal pattern."""
+    def _samples(self, a: int) -> list[str]:
+        """Texts that make atom ``a`` true: its terms, or a literal reading of its pattern."""
         key = self.atom_key[a]
         if key[0] == "mentions":
             operand = key[2]
             if isinstance(operand, str):
                 vocab = self.pack.vocabularies.get(operand)
-                return vocab.terms[0] if vocab is not None else operand
-            return str(operand[0])
+                return list(vocab.terms) if vocab is not None else [operand]
+            return [str(t) for t in operand]
         if key[0] == "matches":
-            return _literal_sample(str(key[2]))
-        return ""
+            return [_literal_sample(str(key[2]))]
+        return []
+
+    def _hits(self, a: int, norm_text: str) -> bool:
+        """Whether atom ``a`` finds something in a normalised text (negation cues ignored)."""
+        key = self.atom_key[a]
+        if key[0] == "mentions":
+            return any(self._norm(t) in norm_text for t in self._samples(a) if self._norm(t))
+        if key[0] == "matches":
+            try:
+                return compile_regex(str(key[2])).search(norm_text) is not None
+            except Exception:
+                return False
+        return False
 
     def _list_items(self, box: Box, dim: Dim) -> set[str]:
         items = set()

@@ -118,6 +118,8 @@ def _write_cases(target: str, cases: list[dict[str, Any]]) -> None:
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.allow_unicode = True
+    yaml.width = 4096  # keep ids and descriptions on one line
+    yaml.indent(mapping=2, sequence=4, offset=2)
     buffer = StringIO()
     buffer.write("# Example cases from `bizroute check --emit-cases`: each request makes two\n"
                  "# rules true. `expect` is what the pack decides today; edit it to what it\n"
