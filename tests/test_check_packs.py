@@ -55,3 +55,21 @@ def test_broken_pack_gives_its_expected_check_findings(pack: Path) -> None:
         assert finding.message
         if finding.code != "BR501":  # a file that is not a case file has no object to name
             assert finding.object_id
+
+
+LOAD_PACKS = sorted(p.parent for p in (TESTS / "packs" / "invalid").rglob("expected.findings"))
+
+
+@pytest.mark.parametrize("pack", LOAD_PACKS,
+                         ids=lambda p: p.relative_to(TESTS / "packs" / "invalid").as_posix())
+def test_check_reports_every_error_loading_finds(pack: Path) -> None:
+    from bizroute import PackError, load_pack
+
+    with pytest.raises(PackError) as info:
+        load_pack(pack)
+    loaded = {(f.code, f.file, f.line, f.column) for f in info.value.findings}
+    report = check_pack(pack)
+    checked = {(f.code, f.file, f.line, f.column) for f in report.findings
+               if f.code < "BR4"}
+    assert checked == loaded
+    assert not report.loaded

@@ -229,13 +229,13 @@ class Space:
             subs = [self.sets(n, c) for n, c in _children(node.parts, cond, "all")]
             true: list[Box] = [{}]
             for t, _f in subs:
-                true = _product(true, t, self)
+                true = _product(true, t)
             return true, _absorb([b for _t, f in subs for b in f])
         if isinstance(node, AnyOf):
             subs = [self.sets(n, c) for n, c in _children(node.parts, cond, "any")]
             false: list[Box] = [{}]
             for _t, f in subs:
-                false = _product(false, f, self)
+                false = _product(false, f)
             return _absorb([b for t, _f in subs for b in t]), false
         if isinstance(node, Not):
             inner = cond.not_ if cond is not None else None
@@ -501,7 +501,7 @@ def intersect(a: Box, b: Box) -> Box | None:
     return out
 
 
-def _product(left: list[Box], right: list[Box], space: Space) -> list[Box]:
+def _product(left: list[Box], right: list[Box]) -> list[Box]:
     out = []
     for a in left:
         for b in right:

@@ -198,7 +198,7 @@ def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable
     path = Path(root)
     load_findings: list[Finding] = []
     source = read_pack(path, load_findings)
-    pack = compile_pack(source, load_findings) if source.info is not None else None
+    pack = compile_pack(source, load_findings)  # as load_pack does: references too
     if any(f.severity == "error" for f in load_findings):
         pack = None
     files = [_display(path, path / rel) for rel in source.files]

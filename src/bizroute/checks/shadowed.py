@@ -43,9 +43,9 @@ class ShadowedRule(Check):
             names = ", ".join(f"{c.rule.id!r} (priority {c.rule.priority}, line {c.rule.line})"
                               for c in s.covering[:6])
             more = f" and {len(s.covering) - 6} more" if len(s.covering) > 6 else ""
+            loc = rule_loc(ctx.pack, s.rule.index)
+            # point at the priority when the rule sets one: that is usually what is wrong
+            sub = ("priority",) if "priority" in loc.obj.model_fields_set else ("id",)
             yield Issue(f"rule {rule.id!r} (priority {rule.priority}) never decides: every "
-                        f"request it matches is matched by {names}{more}",
-                        rule_loc(ctx.pack, s.rule.index), ("priority",) if
-                        "priority" in rule_loc(ctx.pack, s.rule.index).obj.model_fields_set
-                        else ("id",),
+                        f"request it matches is matched by {names}{more}", loc, sub,
                         hint="raise its priority, or narrow the covering rules")
