@@ -37,6 +37,18 @@ Severities: **error** makes `bizroute check` exit 1; **warning** does too with `
 """
 
 
+def _source(code: str) -> str:
+    if code in CHECKS:
+        return "`bizroute check`"
+    if code.startswith("BR5"):
+        return "`bizroute check` and `bizroute test`"
+    if code.startswith("BR6"):
+        return "the input readers (`classify`, `explain`, `diff`)"
+    if code.startswith("BR3"):
+        return "the workflow compiler, while the pack loads"
+    return "the loader, while the pack loads"
+
+
 def render() -> str:
     lines = [HEADER]
     lines.append("| code | name | severity | what |")
@@ -52,9 +64,8 @@ def render() -> str:
         lines.append(f"\n## {prefix}xx: {title}")
         for code in codes:
             info = REGISTRY[code]
-            source = "check" if code in CHECKS else "loader"
-            lines.append(f"\n### {code}\n\n**{info.name}** ({info.severity}, reported by the "
-                         f"{source})\n\n{info.summary}")
+            lines.append(f"\n### {code}\n\n**{info.name}** ({info.severity}, reported by "
+                         f"{_source(code)})\n\n{info.summary}")
             if info.why:
                 lines.append(f"\n{info.why}")
             if info.bad:
