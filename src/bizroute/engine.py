@@ -401,8 +401,23 @@ class Pack:
                         ) -> tuple[Answer, ...]:
         """Answers by interval, neighbouring intervals that lead to the same place joined."""
         merged: list[tuple[_Interval, Answer]] = []
+        # Only the rules the index selects can be other than false whatever the number is, and
+        # they change only at their own thresholds: between two of those, one probe answers
+        # for every interval of the pack's thresholds (such neighbours are joined anyway).
+        own = epoch.index.number_thresholds(facts, fname) if epoch.index is not None else None
+        seen: dict[tuple[int, bool], Answer] = {}
         for value, interval in _number_points(self._thresholds.get(fname, [])):
-            answer = self._answer(facts, epoch, fname, value, "")
+            region = None
+            if own is not None:
+                i = bisect.bisect_left(own, value)
+                region = (i, i < len(own) and own[i] == value)
+            known = seen.get(region) if region is not None else None
+            if known is not None:
+                answer = Answer(value, "", known.status, known.category, known.category_name)
+            else:
+                answer = self._answer(facts, epoch, fname, value, "")
+                if region is not None:
+                    seen[region] = answer
             if merged and (merged[-1][1].status, merged[-1][1].category) == (
                     answer.status, answer.category):
                 merged[-1] = (merged[-1][0].join(interval), merged[-1][1])

@@ -132,6 +132,7 @@ class RuleIndex:
         self._postings = {k: tuple(v) for k, v in postings.items()}
         self._always = tuple(always)
         self._probe = _probe_fields(self._postings)
+        self._number_operands: dict[str, list[tuple[float, ...]]] = {}
         # for exact why-not: which rules could have some test hold
         self._leaf_postings: dict[Signal, tuple[int, ...]] = {}
         self._other_leaves: list[tuple[Test, tuple[int, ...]]] = []
@@ -182,6 +183,20 @@ class RuleIndex:
         positions = self.positions(facts)
         extra = self._postings.get((fname, "v", value))
         probe.memo[self] = sorted({*positions, *extra}) if extra else positions
+
+    def number_thresholds(self, facts: Facts, fname: str) -> list[float]:
+        """The numbers at which the candidate rules' tests on the number field ``fname`` can
+        change value; other rules stay false whatever ``fname`` is (numbers give no signals)."""
+        per_rule = self._number_operands.get(fname)
+        if per_rule is None:
+            per_rule = self._number_operands[fname] = [
+                _number_operands(rule.node, fname) for rule in self.rules]
+        points: set[float] = set()
+        for pos in self.positions(facts):
+            operands = per_rule[pos]
+            if operands:
+                points.update(operands)
+        return sorted(points)
 
     def candidates(self, facts: Facts) -> list[CompiledRule]:
         """The rules that can be other than ``False`` for ``facts``, in evaluation order."""
@@ -397,6 +412,19 @@ def _gate(node: Node, fields: Mapping[str, FieldSpec]) -> frozenset[Signal] | No
     if isinstance(node, All) and node.parts and isinstance(node.parts[0], Test):
         return _test_signals(node.parts[0], fields)
     return None
+
+
+def _number_operands(node: Node, fname: str) -> tuple[float, ...]:
+    """The numbers ``node``'s tests on ``fname`` compare with (where their truth can change)."""
+    out: list[float] = []
+    for leaf in node.leaves():
+        if leaf.field_name != fname:
+            continue
+        operand = leaf.operand
+        for v in operand if isinstance(operand, tuple | list) else (operand,):
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out.append(v)
+    return tuple(out)
 
 
 def _has_not(node: Node) -> bool:
