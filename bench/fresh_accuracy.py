@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python bench/fresh_accuracy.py tests/fresh/round1.jsonl tests/fresh/round2.jsonl
     python bench/fresh_accuracy.py --cases            # the pack's own example cases, by group
+    python bench/fresh_accuracy.py --examples         # docs/examples/requests.jsonl
     python bench/fresh_accuracy.py --failures tests/fresh/round1.jsonl
 
 Each line of a fresh set is ``{"id", "voice", "request", "expect": {"status", "category"?}}``.
@@ -119,10 +120,65 @@ def case_items(pack_root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                                        "expect": expect, "as_of": case.as_of}
 
 
-def _row(name: str, t: Mapping[str, int]) -> str:
+# The expected outcome of each request in docs/examples/requests.jsonl (that file carries none, so
+# that it stays a plain input file for ``bizroute classify``).
+EXAMPLES_EXPECTED: dict[str, tuple[str, str | None]] = {
+    "GT-0001": ("decided", "fault_repair"),
+    "GT-0002": ("decided", "lv_residential_new"),
+    "GT-0003": ("needs_info", None),      # no capacity
+    "GT-0004": ("decided", "hv_new"),
+    "GT-0005": ("decided", "transfer"),
+    "GT-0006": ("decided", "suspension"),
+    "GT-0007": ("decided", "temporary_removal"),  # low voltage: 暂拆, not 暂停
+    "GT-0008": ("needs_info", None),      # voltage unknown
+    "GT-0009": ("decided", "temporary_removal"),
+    "GT-0010": ("decided", "meter_test_request"),
+    "GT-0011": ("decided", "arrears_reconnect"),
+    "GT-0012": ("decided", "lv_ev_charger_new"),
+    "GT-0013": ("needs_info", None),      # grid-connection voltage unknown
+    "GT-0014": ("needs_info", None),      # customer type and capacity unknown
+    "GT-0015": ("needs_info", None),      # same supply point unknown
+    "GT-0016": ("needs_info", None),      # 更名 or 过户
+    "GT-0017": ("decided", "complaint"),
+    "GT-0018": ("decided", "fault_repair"),
+    "GT-0019": ("decided", "residential_tou_change"),
+    "GT-0020": ("decided", "account_closure"),
+    "GT-0021": ("ambiguous", None),       # 过户 or 销户, undecided by the customer
+    "GT-0022": ("unmatched", None),       # says nothing
+    "GT-0023": ("decided", "appliance_damage"),
+    "GT-0024": ("decided", "lv_non_residential_increase"),
+    "GT-0025": ("decided", "rename"),
+    "GT-0026": ("decided", "multi_person_tier_apply"),
+    "GT-0027": ("decided", "capacity_reduction"),
+    "GT-0028": ("unmatched", None),       # temporary supply cannot be transferred
+    "GT-0029": ("decided", "consultation"),
+    "GT-0030": ("decided", "payment_method_change"),
+}
+
+
+def example_items(path: Path) -> list[dict[str, Any]]:
+    """docs/examples/requests.jsonl with the expectations of :data:`EXAMPLES_EXPECTED`."""
+    items = []
+    for request in read_set(path):
+        status, category = EXAMPLES_EXPECTED[request["id"]]
+        expect = {"status": status, **({"category": category} if category else {})}
+        items.append({"id": request["id"], "request": request, "expect": expect})
+    return items
+
+
+def by_status(pack: Pack, items: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """How many decisions came back with each status (for the expected non-decisions)."""
+    return Counter(pack.classify(i["request"], i.get("as_of"), explain=False).status
+                   for i in items)
+
+
+def _row(name: str, t: Mapping[str, int], statuses: Mapping[str, int] | None = None) -> str:
     pct = 100.0 * t["correct"] / t["total"] if t["total"] else 0.0
-    return (f"| {name} | {t['total']} | {t['correct']} ({pct:.1f}%) | {t['cautious']} | "
-            f"{t['unmatched']} | {t['wrong']} |")
+    row = (f"| {name} | {t['total']} | {t['correct']} ({pct:.1f}%) | {t['cautious']} | "
+           f"{t['unmatched']} | {t['wrong']} |")
+    if statuses is not None:
+        row += " " + ", ".join(f"{k} {statuses[k]}" for k in sorted(statuses)) + " |"
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("sets", nargs="*", type=Path, help="fresh sets (JSON Lines)")
     ap.add_argument("--pack", type=Path, default=None, help="pack directory (default: built-in)")
     ap.add_argument("--cases", action="store_true", help="also score the pack's example cases")
+    ap.add_argument("--examples", action="store_true",
+                    help="also score docs/examples/requests.jsonl")
     ap.add_argument("--failures", action="store_true", help="list every request not correct")
     args = ap.parse_args(argv)
     pack = load_pack(args.pack) if args.pack else load_pack()
@@ -141,18 +199,27 @@ def main(argv: list[str] | None = None) -> int:
         by_group: dict[str, list[dict[str, Any]]] = {}
         for group, item in case_items(root):
             by_group.setdefault(group, []).append(item)
-        every = [s for items in by_group.values() for s in score(pack, items)]
-        rows.append(_row("rules/tests (all)", tally(every)))
+        every_item = [i for items in by_group.values() for i in items]
+        rows.append(_row("rules/tests (all)", tally(score(pack, every_item)),
+                         by_status(pack, every_item)))
         for group, items in by_group.items():
             scored = score(pack, items)
-            rows.append(_row(f"— rules/tests/{group}.yaml", tally(scored)))
+            rows.append(_row(f"— rules/tests/{group}.yaml", tally(scored), by_status(pack, items)))
             failures += [(group, s) for s in scored if s.outcome != "correct"]
+    if args.examples:
+        path = Path(__file__).resolve().parent.parent / "docs" / "examples" / "requests.jsonl"
+        items = example_items(path)
+        scored = score(pack, items)
+        rows.append(_row("docs/examples/requests.jsonl", tally(scored), by_status(pack, items)))
+        failures += [("examples", s) for s in scored if s.outcome != "correct"]
     for path in args.sets:
-        scored = score(pack, read_set(path))
-        rows.append(_row(str(path), tally(scored)))
+        items = read_set(path)
+        scored = score(pack, items)
+        rows.append(_row(str(path), tally(scored), by_status(pack, items)))
         failures += [(path.stem, s) for s in scored if s.outcome != "correct"]
-    print("| set | total | decided correctly | needs_info/ambiguous (cautious) | unmatched | wrong |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("| set | total | correct | cautious (needs_info/ambiguous instead) | unmatched instead | "
+          "wrong confident answers | statuses returned |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     if args.failures:
         for where, s in failures:

@@ -1,11 +1,12 @@
 """The default pack: the categories the counter relies on, and how it fares on fresh wordings.
 
-``tests/fresh/round1.jsonl`` and ``round2.jsonl`` are requests written in customers' and clerks'
-words independently of the pack's vocabularies (round 1 before the pack was tuned on it, round 2
-after, and never tuned on). The floors below are the measured numbers (``python
-bench/fresh_accuracy.py tests/fresh/round1.jsonl tests/fresh/round2.jsonl``): a change to the
-pack that lowers them fails here. Raise them when the pack gets better; never lower them to make
-a change pass.
+``tests/fresh/round*.jsonl`` are requests written in customers' and clerks' words without looking
+at the pack's vocabularies. Each round was written after the previous round's tuning and first
+measured untouched (that first measurement is the honest estimate, kept in docs/default-pack.md);
+rounds 1 to 3 were then used for tuning, round 4 never was. The floors below are the numbers
+measured now (``python bench/fresh_accuracy.py tests/fresh/round*.jsonl``): a change to the pack
+that lowers them fails here. Raise them when the pack gets better; never lower them to make a
+change pass.
 """
 
 from __future__ import annotations
@@ -77,11 +78,13 @@ ISSUE_CATEGORIES: list[tuple[str, str, str | None]] = [
 ]
 
 # Measured floors: (file, at least this many decided correctly, at most this many wrong).
-# round1: 128 correct / 3 wrong of 151 before tuning; 151 / 0 after.
-# round2: 70 correct / 2 wrong of 88, measured once after tuning, without tuning on it.
+# First measured untuned (correct / wrong): round1 128/3 of 151, round2 70/2 of 88, round3 62/3 of
+# 83, round4 65/3 of 80. Rounds 1-3 were tuned on afterwards; round 4 is still held out.
 FLOORS = [
     ("round1.jsonl", 151, 0),
-    ("round2.jsonl", 70, 2),
+    ("round2.jsonl", 88, 0),
+    ("round3.jsonl", 83, 0),
+    ("round4.jsonl", 65, 3),
 ]
 
 BEFORE_2024 = dt.date(2023, 6, 1)
@@ -137,7 +140,7 @@ def test_round1_has_no_wrong_confident_answer(pack: Pack) -> None:
     assert [s for s in scored if s.outcome == "wrong"] == []
 
 
-@pytest.mark.parametrize("file", ["round1.jsonl", "round2.jsonl"])
+@pytest.mark.parametrize("file", [f[0] for f in FLOORS])
 def test_fresh_sets_cover_every_issue_category(file: str) -> None:
     items = read_set(FRESH / file)
     expected = {i["expect"].get("category") for i in items}
