@@ -93,7 +93,7 @@ def test_emitted_cases_are_valid_case_files_that_pass(tmp_path: Path,
 def test_timeline_lists_the_dates_of_change(capsys: pytest.CaptureFixture[str]) -> None:
     main(["check", "--timeline", str(MINIMAL)])
     out = capsys.readouterr().out
-    assert "2024-06-01: + category close; - category close" in out
+    assert "    2024-06-01:\n      ~ category close\n" in out
 
 
 def test_rule_explains_the_semantic_codes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -587,11 +587,13 @@ class Gap:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One date of the time line: what comes into force and what stops."""
+    """One date of the time line: what comes into force, what stops, and what is replaced by a
+    new version (one version ends and the next starts that day)."""
 
     day: dt.date
     starts: tuple[str, ...]
     ends: tuple[str, ...]
+    replaced: tuple[str, ...] = ()
 
 
 # --- the analysis --------------------------------------------------------------------------------
@@ -1065,19 +1067,24 @@ class Analysis:
 
 
 def timeline(pack: Pack) -> list[Change]:
-    """Dates on which rules or categories come into force or stop, in order."""
+    """Dates on which rules or categories come into force, stop, or change version, in order."""
     starts: dict[dt.date, list[str]] = defaultdict(list)
     ends: dict[dt.date, list[str]] = defaultdict(list)
     for section in ("categories", "rules"):
         for loc in pack.source.entries[section]:
             eff: m.Effective = loc.obj.effective
-            label = f"{section[:-1] if section == 'rules' else 'category'} {loc.obj.id}"
+            label = f"{'rule' if section == 'rules' else 'category'} {loc.obj.id}"
             if eff.from_:
                 starts[eff.from_].append(label)
             if eff.until:
                 ends[eff.until].append(label)
-    return [Change(day, tuple(starts.get(day, ())), tuple(ends.get(day, ())))
-            for day in sorted(set(starts) | set(ends))]
+    out = []
+    for day in sorted(set(starts) | set(ends)):
+        both = set(starts.get(day, ())) & set(ends.get(day, ()))
+        out.append(Change(day, tuple(x for x in starts.get(day, ()) if x not in both),
+                          tuple(x for x in ends.get(day, ()) if x not in both),
+                          tuple(x for x in starts.get(day, ()) if x in both)))
+    return out
 
 
 def version_gaps(entries: Sequence[Any]) -> Iterator[tuple[Any, dt.date, dt.date]]:

@@ -93,12 +93,15 @@ class TextReporter(Reporter):
                 if f.hint:
                     self.write(f"    hint: {f.hint}")
         for pack, changes in self.timeline.items():
-            self.write(f"time line of {pack}:")
+            self.write(f"time line of {pack} (~ new version, + comes into force, - stops):")
             if not changes:
                 self.write("    no dated changes")
             for change in changes:
-                parts = [f"+ {s}" for s in change.starts] + [f"- {e}" for e in change.ends]
-                self.write(f"    {change.day}: " + "; ".join(parts))
+                self.write(f"    {change.day}:")
+                for sign, what in (("~", change.replaced), ("+", change.starts),
+                                   ("-", change.ends)):
+                    if what:
+                        self.write(f"      {sign} " + ", ".join(what))
         self.write(summary_line(reports))
 
 
@@ -119,7 +122,8 @@ class JsonReporter(Reporter):
             }
             if r.root.as_posix() in self.timeline:
                 entry["timeline"] = [
-                    {"date": c.day.isoformat(), "starts": list(c.starts), "ends": list(c.ends)}
+                    {"date": c.day.isoformat(), "starts": list(c.starts), "ends": list(c.ends),
+                     "replaced": list(c.replaced)}
                     for c in self.timeline[r.root.as_posix()]]
             packs.append(entry)
         doc = {"version": JSON_VERSION, "tool": {"name": "bizroute", "version": __version__},
