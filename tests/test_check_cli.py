@@ -157,11 +157,12 @@ def test_diff_reports_the_requests_whose_decision_changes(tmp_path: Path,
     assert doc["counts"]["category"] == 2 and doc["counts"]["status"] == 0
     assert doc["changes"][0]["old"]["category"] == "fault"
     assert doc["changes"][0]["new"]["category"] == "close"
+    assert doc["moves"] == {"status": {}, "category": {"fault → close": 2}}
     assert main(["diff", "--old", str(MINIMAL), "--new", str(new), str(requests),
                  "--fail-on-change"]) == 1
     out = capsys.readouterr().out
-    assert out.endswith("4 request(s), 2 changed (status 0, category 2, documents 0, "
-                        "departments 2)\n")
+    assert out.endswith("  category fault → close: 2\n4 request(s), 2 changed (status 0, "
+                        "category 2, documents 0, departments 2)\n")
 
 
 def test_diff_of_a_pack_with_itself_changes_nothing(tmp_path: Path,

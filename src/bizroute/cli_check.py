@@ -210,6 +210,7 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
     before = [d for _r, d in classify_records(old_pack, records, day)]
     after = [d for _r, d in classify_records(new_pack, records, day)]
     counts: Counter[str] = Counter()
+    moves: dict[str, Counter[str]] = {"status": Counter(), "category": Counter()}
     changes: list[dict[str, Any]] = []
     for record, a, b in zip(records, before, after, strict=True):
         va, vb = _view(a), _view(b)
@@ -219,6 +220,9 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
         if not changed:
             continue
         counts.update(changed)
+        for aspect in ("status", "category"):
+            if aspect in changed:
+                moves[aspect][f"{_show(va[aspect])} → {_show(vb[aspect])}"] += 1
         changes.append({"record": record.index, "position": record.position,
                         "id": b.request_id or a.request_id, "changed": changed,
                         "old": {k: va[k] for k in changed}, "new": {k: vb[k] for k in changed}})
@@ -227,7 +231,9 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
         if fmt == "json":
             stream.write(json.dumps({
                 "version": 1, "requests": total, "changed": len(changes),
-                "counts": {k: counts.get(k, 0) for k in _ASPECTS}, "changes": changes,
+                "counts": {k: counts.get(k, 0) for k in _ASPECTS},
+                "moves": {k: dict(v.most_common()) for k, v in moves.items()},
+                "changes": changes,
                 "old": {"pack": old_pack.id, "version": old_pack.version,
                         "digest": old_pack.digest},
                 "new": {"pack": new_pack.id, "version": new_pack.version,
@@ -238,6 +244,9 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
                 rid = f" ({c['id']})" if c["id"] else ""
                 parts = [f"{k}: {_show(c['old'][k])} → {_show(c['new'][k])}" for k in c["changed"]]
                 stream.write(f"{c['position']}{rid}: " + "; ".join(parts) + "\n")
+            for aspect, counter in moves.items():
+                for move, n in counter.most_common():
+                    stream.write(f"  {aspect} {move}: {n}\n")
             by = ", ".join(f"{k} {counts.get(k, 0)}" for k in _ASPECTS)
             stream.write(f"{total} request(s), {len(changes)} changed ({by})\n")
     if fail_on_change and changes:
