@@ -125,7 +125,6 @@ class Space:
         self.dims: list[Dim] = []
         self.field_dim: dict[str, int] = {}
         self.atom_dim: dict[tuple[Any, ...], int] = {}
-        self._atoms_of_field: dict[str, list[int]] = defaultdict(list)
         thresholds: dict[str, set[float]] = defaultdict(set)
         literals: dict[str, list[str]] = defaultdict(list)
         pairs = list(nodes)
@@ -153,7 +152,6 @@ class Space:
                               [False, True], ATOM_FALSE | ATOM_TRUE)
                     self.dims.append(dim)
                     self.atom_dim[key] = dim.index
-                    self._atoms_of_field[test.field_name].append(dim.index)
         self.atom_key = {index: key for key, index in self.atom_dim.items()}
         self.text_fields = {name for name, spec in pack.fields.items() if spec.type == "text"}
 
@@ -271,7 +269,7 @@ class Space:
 
     # --- boxes back to requests and text
 
-    def witness(self, box: Box, texts: dict[int, str] | None = None) -> dict[str, Any]:
+    def witness(self, box: Box) -> dict[str, Any]:
         """A request inside ``box``: present values where possible, fields left out otherwise.
 
         Dimensions the box does not constrain are left out of the request.
@@ -286,7 +284,7 @@ class Space:
                 continue  # absent: leave the field out
             value = dim.values[choice]
             if dim.kind == "text":
-                flat[dim.field] = self._text(box, dim, value, texts)
+                flat[dim.field] = self._text(box, dim, value)
             elif dim.kind == "list":
                 flat[dim.field] = sorted(self._list_items(box, dim))
             elif isinstance(value, dt.datetime):
@@ -301,12 +299,12 @@ class Space:
             if dim.kind == "atom" and mask == ATOM_TRUE and dim.field not in flat:
                 fdim = self.dims[self.field_dim[dim.field]]
                 if fdim.kind == "text":
-                    flat[dim.field] = self._text(box, fdim, fdim.values[-1], texts)
+                    flat[dim.field] = self._text(box, fdim, fdim.values[-1])
                 else:
                     flat[dim.field] = sorted(self._list_items(box, fdim))
         return flat
 
-    def _text(self, box: Box, dim: Dim, value: Any, texts: dict[int, str] | None) -> str:
+    def _text(self, box: Box, dim: Dim, value: Any) -> str:
         """A text with a term of every atom the box needs true, avoiding, where a choice of
         terms allows, the atoms it needs false (``mentions [减容]`` against a vocabulary that
         holds 减容 too)."""
@@ -320,8 +318,7 @@ class Space:
                     banned.append(a)
         words = []
         for a in needed:
-            given = (texts or {}).get(a)
-            options = [given] if given else self._samples(a)
+            options = self._samples(a)
             clean = [t for t in options if not any(self._hits(f, self._norm(t)) for f in banned)]
             words.append((clean or options or [""])[0])
         if words:
@@ -691,11 +688,6 @@ class Analysis:
         self.models: list[m.Rule] = [loc.obj for loc in located]
         pairs: list[tuple[Node, m.Condition | None]] = [
             (r.node, self.models[r.order].when) for r in pack.rules]
-        for compiled in pack._categories.values():  # document conditions share the space
-            for _eff, cat in compiled:
-                for _named, node in cat.documents:
-                    if node is not None:
-                        pairs.append((node, None))
         self.space = Space(pack, pairs)
         self.rules: list[RuleInfo] = []
         for index, rule in enumerate(pack.rules):
@@ -715,13 +707,6 @@ class Analysis:
         self._date_cache: dict[tuple[m.Effective, str], int] = {}
 
     # --- helpers
-
-    def _bits_where(self, pred: Any) -> int:
-        bits = 0
-        for i, owner in enumerate(self.owner):
-            if pred(self.rules[owner]):
-                bits |= 1 << i
-        return bits
 
     @cached_property
     def _by_priority(self) -> dict[int, int]:
@@ -907,7 +892,7 @@ class Analysis:
                 more = tuple(self.rules[o] for o in owners if o != first.index)[:5]
                 day = _common_day(first.rule.effective, rule.effective)
                 witness = self.space.witness(meet)
-                confirmed = self._confirm(witness, day, (first, info))
+                confirmed = self._confirm(witness, (first, info))
                 out.append(Overlap(first, info, meet, witness, day, confirmed, combined, more,
                                    count - 1))
         return out
@@ -925,8 +910,8 @@ class Analysis:
                     pairs.add((a, b))
         return pairs
 
-    def _confirm(self, witness: dict[str, Any], day: dt.date | None,
-                 rules: Sequence[RuleInfo]) -> bool:
+    def _confirm(self, witness: dict[str, Any], rules: Sequence[RuleInfo]) -> bool:
+        """Whether classifying the witness really makes every one of ``rules`` true."""
         try:
             facts = self.pack.facts(witness)
         except Exception:
