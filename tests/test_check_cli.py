@@ -207,3 +207,20 @@ def test_the_pytest_plugin_is_registered_and_keeps_its_imports_light() -> None:
 
     names = {ep.value for ep in entry_points(group="pytest11")}
     assert "bizroute.pytest_plugin" in names
+
+
+def test_a_waived_warning_neither_shows_nor_fails_strict(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(SEMANTICS / "text-overlap" / "vocabularies", pack)
+    assert main(["check", "--strict", str(pack)]) == 1
+    capsys.readouterr()
+    (pack / ".bizroute-check.yaml").write_text(
+        "waive:\n  - {code: BR402, id: reduce, reason: 同时提出时由坐席判断}\n", encoding="utf-8")
+    assert main(["check", "--strict", str(pack)]) == 0
+    assert capsys.readouterr().out == "0 error(s), 0 warning(s), 0 info, 1 waived in 1 pack(s), " \
+                                      "1 file(s)\n"
+    main(["check", "--format", "json", str(pack)])
+    (entry,) = json.loads(capsys.readouterr().out)["packs"]
+    assert [w["code"] for w in entry["waived"]] == ["BR402"] and not entry["findings"]

@@ -51,8 +51,10 @@ def summary_counts(findings: Iterable[Finding]) -> dict[str, int]:
 def summary_line(reports: Sequence[PackReport]) -> str:
     c = summary_counts(_all(reports))
     files = sum(len(r.files) for r in reports)
-    return (f"{c['errors']} error(s), {c['warnings']} warning(s), {c['info']} info in "
-            f"{len(reports)} pack(s), {files} file(s)")
+    waived = sum(len(r.waived) for r in reports)
+    return (f"{c['errors']} error(s), {c['warnings']} warning(s), {c['info']} info"
+            f"{f', {waived} waived' if waived else ''} in {len(reports)} pack(s), "
+            f"{files} file(s)")
 
 
 class Reporter:
@@ -119,6 +121,7 @@ class JsonReporter(Reporter):
                 "findings": [{**x.finding.to_dict(), **({"case": x.case} if x.case else {})}
                              for x in r.reported],
                 "summary": summary_counts(r.findings),
+                "waived": [x.finding.to_dict() for x in r.waived],
             }
             if r.root.as_posix() in self.timeline:
                 entry["timeline"] = [

@@ -33,6 +33,7 @@ from . import (
     unused_vocabulary,
     unused_workflow,
     version_gap,
+    waivers,
 )
 from .base import (
     CHECKS,
@@ -71,4 +72,5 @@ __all__ = [
     "unused_vocabulary",
     "unused_workflow",
     "version_gap",
+    "waivers",
 ]

@@ -156,6 +156,7 @@ class PackReport:
     reported: list[Reported] = field(default_factory=list)
     loaded: bool = False
     pack: Pack | None = None
+    waived: list[Reported] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -217,5 +218,25 @@ def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable
             finding = place(issue, check)
             if selected(finding.code, select, ignore):
                 report.reported.append(Reported(finding, issue.case))
+    _waive(report, path, select, ignore)
     report.reported.sort(key=lambda r: r.finding)
     return report
+
+
+def _waive(report: PackReport, root: Path, select: list[str], ignore: list[str]) -> None:
+    """Set aside the findings the pack waives; report bad waiver files and unused waivers."""
+    from .waivers import UnusedWaiver, apply_waivers, load_waivers
+
+    if not root.is_dir():
+        return
+    waivers, problems = load_waivers(root)
+    report.reported.extend(Reported(f) for f in problems if selected(f.code, select, ignore))
+    if not waivers:
+        return
+    waived, unused = apply_waivers(report.findings, waivers)
+    report.waived = [r for r, w in zip(report.reported, waived, strict=True) if w]
+    report.reported = [r for r, w in zip(report.reported, waived, strict=True) if not w]
+    if selected(UnusedWaiver.code, select, ignore) and not select:
+        # with --select, the waivers of codes left out would all look unused
+        report.reported.extend(Reported(place(i, UnusedWaiver))
+                               for i in UnusedWaiver.unused(unused))
