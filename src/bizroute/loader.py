@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -35,6 +35,9 @@ from .errors import PackError
 from .findings import Finding
 from .textnorm import normalise
 from .yamlsource import Path_, SourceMap, iter_pack_files, load_yaml_file
+
+if TYPE_CHECKING:
+    from .engine import Pack
 
 CASES_DIR = "tests"
 T = TypeVar("T", bound=BaseModel)
@@ -554,7 +557,7 @@ def _dedupe(items: Iterator[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def load_pack(path: str | Path | None = None) -> Any:
+def load_pack(path: str | Path | None = None) -> Pack:
     """Load and compile a rule pack. ``None`` loads the built-in default pack.
 
     Raises :class:`~bizroute.errors.PackError` with every finding when the pack has errors.
