@@ -220,6 +220,10 @@ _R("BR311", "commitment-steps", "error",
 _R("BR312", "duplicate-step", "error", "Two steps of one workflow share an id.",
    "`after` and commitments refer to steps by id; two steps with one id cannot be told apart.")
 
+# --- BR4xx: rule semantics -----------------------------------------------------------------
+# BR401-BR413 (and BR504, BR505) are registered by bizroute.checks, one module per check, from
+# the module docstrings: the documentation lives next to the code that finds the problem.
+
 # --- BR5xx: example cases ------------------------------------------------------------------
 _R("BR501", "bad-case-file", "error", "A file under the pack's tests/ folder is not a case file.",
    "Case files hold `cases:`, a list of cases; anything else would be silently skipped.",
