@@ -46,6 +46,10 @@ class ShadowedRule(Check):
             loc = rule_loc(ctx.pack, s.rule.index)
             # point at the priority when the rule sets one: that is usually what is wrong
             sub = ("priority",) if "priority" in loc.obj.model_fields_set else ("id",)
+            same = all(c.rule.category == rule.category for c in s.covering)
+            why = (f"; they lead to the same category {rule.category!r}, so the rule is only "
+                   "redundant" if same else "")
             yield Issue(f"rule {rule.id!r} (priority {rule.priority}) never decides: every "
-                        f"request it matches is matched by {names}{more}", loc, sub,
-                        hint="raise its priority, or narrow the covering rules")
+                        f"request it matches is matched by {names}{more}{why}", loc, sub,
+                        hint="remove it" if same else
+                        "raise its priority, or narrow the covering rules")
