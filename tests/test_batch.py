@@ -285,3 +285,30 @@ def test_the_fast_encoder_keeps_one_text_per_distinct_part(minimal_pack: Pack) -
                    "customer": {"type": "residential"}}
         encoder.encode(None, minimal_pack.classify(request), False)
     assert len(encoder._by_value) + len(encoder._by_id) < 20  # not one per decision
+
+
+# A broken element ends where the next line starts an object ('{'): requests are objects.
+ARRAY_BROKEN = {
+    "truncated": b'{"description": "\xe6\xb2\xa1\xe7\x94\xb5',
+    "cut_after_comma": b'{"description": "x",',
+    "invalid_utf8": b'{"description": "\xff\xfe"}',
+    "enum_number": b'{"customer": {"type": 7}}',
+    "bad_number": b'{"supply": {"capacity_kva": "lots"}}',
+}
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(VALID.map(lambda d: ("ok", d)),
+                          st.sampled_from(sorted(ARRAY_BROKEN)).map(lambda k: (k, None))),
+                min_size=1, max_size=25))
+def test_json_array_elements_in_give_as_many_results_out(minimal_pack: Pack,
+                                                         items: list[tuple[str, Any]]) -> None:
+    elements = [json.dumps({"id": f"r{i}", **data}, ensure_ascii=False).encode()
+                if kind == "ok" else ARRAY_BROKEN[kind] for i, (kind, data) in enumerate(items)]
+    body = b"[\n" + b",\n".join(elements) + b"\n]\n"
+    results = list(classify_records(minimal_pack, read_records("-", "json", "utf-8",
+                                                               stdin=io.BytesIO(body))))
+    assert [r.index for r, _ in results] == list(range(1, len(items) + 1))
+    assert [r.line for r, _ in results] == [i + 2 for i in range(len(items))]
+    assert [d.status == "error" for _, d in results] == [k != "ok" for k, _ in items]

@@ -426,9 +426,13 @@ def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
                 continue
             if stop is None:
                 stop = len(buf)
-            err_line, err_col = text.where(min(exc.pos, stop))
-            return Record(index, err_line, err_col, error=f"invalid JSON: {exc.msg}",
-                          source=display), stop
+            err_line, err_col = text.where(max(pos, min(exc.pos, stop)))
+            if err_line == line:
+                return Record(index, line, err_col, error=f"invalid JSON: {exc.msg}",
+                              source=display), stop
+            # the record keeps the line it starts on; the message says where it broke
+            return Record(index, line, col, error=f"invalid JSON at line {err_line}, column "
+                          f"{err_col}: {exc.msg}", source=display), stop
         if end >= len(buf) and not text.eof and not isinstance(data, dict | list):
             text.more()  # a number or literal cut by the chunk boundary: read on and retry
             continue
@@ -436,7 +440,9 @@ def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
             bad = _SURROGATE.search(buf, pos, end)
             assert bad is not None
             b_line, b_col = text.where(bad.start())
-            return Record(index, b_line, b_col, error=f"not valid {enc} text (byte "
+            where = "" if b_line == line else f" at line {b_line}, column {b_col}"
+            return Record(index, line, b_col if b_line == line else col,
+                          error=f"not valid {enc} text{where} (byte "
                           f"{ord(bad.group()) - 0xDC00:#04x}); try --encoding",
                           source=display), end
         if end - pos > MAX_RECORD_BYTES:
