@@ -27,6 +27,13 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .codes import make_finding
 from .findings import Finding
 
+try:  # the C parser ships in the ruamel.yaml.clib wheel
+    from _ruamel_yaml import CParser  # noqa: F401
+
+    _HAVE_CLIB = True
+except ImportError:  # pragma: no cover - pure-Python fallback
+    _HAVE_CLIB = False
+
 #: The most nodes one file may expand to, aliases included (a billion-laughs file needs 10**9).
 NODE_BUDGET = 1_000_000
 #: The largest pack file read, in bytes.
@@ -82,6 +89,15 @@ class _Reject(Exception):
         self.finding = finding
 
 
+def _tag_of(node: Node) -> str:
+    """The node's full tag; resolved (implicit) tags are read without ruamel's costly str()."""
+    ctag = getattr(node, "ctag", None)
+    if ctag is not None and getattr(ctag, "handle", True) is None and isinstance(ctag.suffix, str):
+        return str(ctag.suffix)
+    tag = node.tag
+    return tag if isinstance(tag, str) else str(tag)
+
+
 def _span(node: Node) -> Span:
     start, end = node.start_mark, node.end_mark
     return Span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
@@ -105,7 +121,7 @@ class _Builder:
         if self.nodes > NODE_BUDGET:
             raise _BudgetExceeded
         self.smap.values.setdefault(path, _span(node))
-        tag = node.tag if isinstance(node.tag, str) else getattr(node.tag, "value", str(node.tag))
+        tag = _tag_of(node)
         if tag not in _PLAIN_TAGS and tag != _MERGE_TAG:
             raise self.reject(
                 "BR003",
@@ -172,6 +188,15 @@ class _Builder:
         return text
 
 
+def _composer() -> YAML:
+    """A fresh YAML instance for composing: libyaml's parser when ruamel.yaml.clib is installed
+    (about four times faster on large packs), else the pure-Python round-trip parser. Both
+    resolve plain scalars by YAML 1.2 and give nodes with marks; we never construct from them."""
+    if _HAVE_CLIB:
+        return YAML(typ="safe", pure=False)
+    return YAML(typ="rt", pure=True)
+
+
 def _expanded_size(node: Node, memo: dict[int, int], active: set[int]) -> int:
     """How many nodes ``node`` becomes once every alias is expanded (capped past the budget)."""
     key = id(node)
@@ -202,7 +227,7 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]
     On a finding the data is ``None``; the findings say why, with positions.
     """
     builder = _Builder(file)
-    yaml = YAML(typ="rt", pure=True)
+    yaml = _composer()
     try:
         node = yaml.compose(StringIO(text))
     except MarkedYAMLError as exc:
