@@ -63,6 +63,12 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("{field: description, matches: '^销户'}", {"description": "我要销户"}, F),
     ("{field: description, matches: '(a+)+$'}", {"description": "a" * 5000 + "!"}, F),
     ("{field: description, mentions: outage}", {}, U),
+    # exact text comparisons
+    ("{field: description, eq: 停电}", {"description": "停电"}, T),
+    ("{field: description, eq: 停电}", {"description": "停电了"}, F),
+    ("{field: description, ne: 停电}", {"description": "停电"}, F),
+    ("{field: description, in: [停电, 跳闸]}", {"description": "跳闸"}, T),
+    ("{field: description, not_in: [停电, 跳闸]}", {"description": "跳闸"}, F),
     # exists and list membership
     ("{field: capacity, exists: true}", {"capacity": 5}, T),
     ("{field: capacity, exists: true}", {}, F),

@@ -252,7 +252,10 @@ class TextValue:
         self.hits: TermHits | None = None  # filled by the pack's one-pass term scan
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TextValue) and other.raw == self.raw
+        # equal to the same text, given as a TextValue or a plain string (eq / in tests)
+        if isinstance(other, TextValue):
+            return other.raw == self.raw
+        return isinstance(other, str) and other == self.raw
 
     def __hash__(self) -> int:
         return hash(self.raw)
