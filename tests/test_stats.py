@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,20 @@ def test_lines_that_are_not_decisions_are_reported(tmp_path: Path,
     assert code == 1
     assert json.loads(out)["records"] == 1
     assert "d.jsonl:2" in err and "d.jsonl:3" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_tables_on_a_terminal_have_no_colour_when_no_color_is_set(
+        stats: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TERM", raising=False)
+    screen = _Terminal()
+    write_stats(stats, "table", screen)
+    assert "业务类别 by category" in screen.getvalue()
+    colour = re.compile(r"\x1b\[(?:\d+;)*(?:3[0-8]|9[0-7])(?:;\d+)*m")
+    assert not colour.search(screen.getvalue())  # styles (bold, italic) may remain
