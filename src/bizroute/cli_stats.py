@@ -18,6 +18,8 @@ from .cli import EXIT_PROBLEMS, Failure, cli, encoding_option, open_output
 from .stats import PERIODS, Period, Stats, StatsBuilder
 
 STATS_FORMATS = ("table", "json", "csv")
+_STATUS_COLOUR = {"decided": "green", "ambiguous": "yellow", "needs_info": "cyan",
+                  "unmatched": "magenta", "error": "red"}
 _STATUS_ZH = {"decided": "已判定", "ambiguous": "有歧义", "needs_info": "需补充信息",
               "unmatched": "无匹配", "error": "错误"}
 
@@ -128,7 +130,8 @@ def render_tables(stats: Stats, stream: IO[str], *, top: int = 10) -> None:
                      else ""))
     t = table("判定状态 by status", "状态 status", "", "数量 count", "占比 share")
     for status, count in stats.by_status:
-        t.add_row(status, _STATUS_ZH.get(status, ""), f"{count:,}", pct(count))
+        colour = _STATUS_COLOUR.get(status, "default")
+        t.add_row(f"[{colour}]{status}[/]", _STATUS_ZH.get(status, ""), f"{count:,}", pct(count))
     console.print(t)
     t = table("业务类别组 by group", "类别组 group", "名称 name", "数量 count", "占比 share")
     for gid, name, count in stats.by_group:
