@@ -235,3 +235,18 @@ def test_negations_and_traditional_or_full_width_text_are_read(
     d = pack.classify(request_, SINCE_2024, explain=False)
     assert d.status == "decided"
     assert d.category is not None and d.category.id == category
+
+
+
+def test_default_pack_checks_clean_under_strict_with_every_waiver_explained(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from bizroute.cli import main
+    from bizroute.loader import default_pack_path
+
+    # the warnings the pack accepts are waived in rules/.bizroute-check.yaml, each with its
+    # reason; a waiver that matched nothing would itself be reported (BR413)
+    assert main(["check", str(default_pack_path()), "--strict", "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["summary"]["errors"] == 0 and report["summary"]["warnings"] == 0
