@@ -372,13 +372,23 @@ class MentionFinder:
 
 def make_matches(pattern: Any) -> tuple[Callable[[Any, Facts], bool],
                                         Callable[[Any, Facts], str | None]]:
-    """Predicate and finder for ``matches``: an RE2 search of the normalised text."""
+    """Predicate and finder for ``matches``: an RE2 search of the normalised text.
 
-    def finder(value: Any, _facts: Facts) -> str | None:
+    The result is cached per request and text value, so rules sharing a pattern search once.
+    """
+    key = "\x00re:" + str(getattr(pattern, "pattern", pattern))
+
+    def finder(value: Any, facts: Facts) -> str | None:
+        cache = facts._mention_cache
+        cache_key = (key, id(value))
+        if cache_key in cache:
+            return cache[cache_key]
         m = pattern.search(value.norm)
-        return m.group(0) if m else None
+        found = m.group(0) if m else None
+        cache[cache_key] = found
+        return found
 
-    return (lambda v, _f: pattern.search(v.norm) is not None), finder
+    return (lambda v, f: finder(v, f) is not None), finder
 
 
 def compile_regex(pattern: str) -> Any:

@@ -6,7 +6,9 @@ rule, a *necessary signal set*: facts about a request at least one of which must
 rule to be anything but ``False``. Signals are
 
 * ``(field, "v", value)``: an enum or bool field has this value;
-* ``(field, "m", None)``: the field is missing and a missing value makes its tests unknown;
+* ``(field, "m", None)``: the field is missing and a missing value makes its tests unknown
+  (or the test is ``exists: false``); ``(field, "p", None)``: the field is present
+  (``exists: true``);
 * ``(field, "t", term)``: the normalised text of the field contains this vocabulary term
   (found for every term of the pack in one pass with an Aho-Corasick automaton).
 
@@ -156,6 +158,9 @@ class RuleIndex:
             elif kind == "v":
                 if value is not MISSING:
                     yield (fname, "v", value)
+            elif kind == "p":
+                if value is not MISSING:
+                    yield (fname, "p", None)
             elif isinstance(value, TextValue) and value.hits is not None:
                 for term in value.hits.starts:
                     yield (fname, "t", term)
@@ -179,9 +184,11 @@ class RuleIndex:
     def seed_probe(self, facts: Facts, probe: Facts, fname: str, value: Any) -> None:
         """Give ``probe`` (``facts`` with the missing field ``fname`` set to ``value``, to see
         where an answer leads) a superset of its candidates without a new signal pass: its
-        signals are those of ``facts``, less "``fname`` missing", plus "``fname`` = value"."""
+        signals are those of ``facts``, less "``fname`` missing", plus "``fname`` = value"
+        and "``fname`` present"."""
         positions = self.positions(facts)
-        extra = self._postings.get((fname, "v", value))
+        extra = (*self._postings.get((fname, "v", value), ()),
+                 *self._postings.get((fname, "p", None), ()))
         probe.memo[self] = sorted({*positions, *extra}) if extra else positions
 
     def number_thresholds(self, facts: Facts, fname: str) -> list[float]:
@@ -192,7 +199,8 @@ class RuleIndex:
             per_rule = self._number_operands[fname] = [
                 _number_operands(rule.node, fname) for rule in self.rules]
         points: set[float] = set()
-        for pos in self.positions(facts):
+        # the probes' candidates: the request's, and those needing the field to be present
+        for pos in {*self.positions(facts), *self._postings.get((fname, "p", None), ())}:
             operands = per_rule[pos]
             if operands:
                 points.update(operands)
@@ -326,6 +334,8 @@ def _test_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> frozenset[Sign
     spec = fields.get(leaf.field_name)
     if spec is None:
         return None
+    if leaf.op == "exists":  # decided by presence alone, whatever `absent` says
+        return frozenset(_true_signals(leaf, fields) or ())
     missing: tuple[Signal, ...] = () if leaf.absent_is_false else (
         (leaf.field_name, "m", None),)
     positive = _true_signals(leaf, fields)
@@ -339,6 +349,8 @@ def _true_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> tuple[Signal, 
     spec = fields.get(leaf.field_name)
     if spec is None:
         return None
+    if leaf.op == "exists":
+        return ((leaf.field_name, "p" if leaf.operand else "m", None),)
     if spec.type in _INDEXED_TYPES and leaf.op in ("eq", "in"):
         values = (leaf.operand,) if leaf.op == "eq" else tuple(leaf.operand)
         return tuple((leaf.field_name, "v", v) for v in values)
