@@ -19,10 +19,12 @@ from bizroute import Pack, load_pack
 from bizroute.conditions import TextMatcher
 from bizroute.errors import PackError
 from bizroute.index import SCAN_ALL_LIMIT, RuleIndex, TermScanner, held, plain_copy
+from bizroute.readers import read_records
 from bizroute.textnorm import normalise
 from tests.test_properties import requests as minimal_requests
 
 DAY = dt.date(2025, 3, 1)
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 
 
 def _same(indexed: Pack, plain: Pack, request: dict[str, Any], *, why_not: bool = True) -> None:
@@ -54,8 +56,16 @@ def default_pack() -> Pack:
 
 def _default_requests(pack: Pack) -> st.SearchStrategy[dict[str, Any]]:
     """Random requests over the default pack's own fields and vocabulary terms."""
+    from bizroute.index import regex_literals
+
     terms = sorted({t for v in pack.vocabularies.values() for t in v.terms})
-    words = st.lists(st.sampled_from([*terms[:400], "不是", "不要", "没有", "，", "我家"]),
+    literals = sorted({lit for rule in pack.rules for leaf in rule.node.leaves()
+                       if leaf.op == "matches" for lit in regex_literals(leaf.operand) or ()})
+    examples = [str(r.data.get("description", "")) for name in ("requests.jsonl", "requests.json")
+                if (EXAMPLES / name).exists() for r in read_records(EXAMPLES / name)
+                if isinstance(r.data, dict)]
+    words = st.lists(st.sampled_from([*terms[:400], *literals[:300], *examples, "不是", "不要",
+                                      "没有", "，", "我家", "要", "想", "一台", "变压器"]),
                      max_size=5).map("".join)
     flat: dict[str, st.SearchStrategy[Any]] = {}
     for path, spec in pack.fields.items():
@@ -70,7 +80,7 @@ def _default_requests(pack: Pack) -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries({}, optional=flat)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(st.data())
 def test_indexed_decisions_equal_plain_evaluation_on_the_default_pack(
         default_pack: Pack, data: st.DataObject) -> None:
@@ -237,3 +247,52 @@ def test_why_not_sees_rules_whose_first_test_is_unknown(tmp_path: Path) -> None:
     for parts in itertools.product(customers, intents, supplies, texts, areas):
         request = {k: v for part in parts for k, v in part.items()}
         _same(pack, plain, request)
+
+
+# --- literals of regular expressions ---------------------------------------------------------
+
+_ATOMS = st.sampled_from(["a", "b", "电", "表", ".", "[ab]", "[电表]", "(a|b)", "(电表|表)", "(a|)",
+                          "$", "^", "\\d"])
+
+
+@st.composite
+def _patterns(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["atom", "atom", "repeat", "group", "alt"] if depth < 2
+                                    else ["atom"]))
+        if kind == "atom":
+            parts.append(draw(_ATOMS))
+        elif kind == "repeat":
+            parts.append(draw(_ATOMS).rstrip("$^") or "a")
+            parts[-1] += draw(st.sampled_from(["?", "*", "+", "{0,2}", "{1,3}", "{2}"]))
+        elif kind == "group":
+            parts.append(f"({draw(_patterns(depth + 1))})")
+        else:
+            parts.append(f"({draw(_patterns(depth + 1))}|{draw(_patterns(depth + 1))})")
+    return "".join(parts)
+
+
+@settings(max_examples=600, deadline=None)
+@given(pattern=_patterns(), text=st.text(alphabet="ab电表c1", max_size=12))
+def test_every_match_of_a_pattern_contains_one_of_its_literals(pattern: str, text: str) -> None:
+    from bizroute.conditions import compile_regex
+    from bizroute.index import regex_literals
+
+    literals = regex_literals(pattern)
+    if literals is not None and compile_regex(pattern).search(text) is not None:
+        assert any(lit in text for lit in literals), (pattern, text, literals)
+
+
+@pytest.mark.parametrize(("pattern", "literals"), [
+    ("abc", {"abc"}),
+    ("(要|想)(给.{0,8})?(安装|装)[表錶]电", {"安装表电", "安装錶电", "装表电", "装錶电"}),
+    ("(电表|表箱).{0,4}(移|挪)", {"电表", "表箱"}),
+    ("a(b|)c", {"abc", "ac"}),
+    ("(?i)abc", None), ("x?", None), ("\\d+", None), ("[一-龥]+", None), ("a|.", None),
+])
+def test_the_literals_of_a_pattern(pattern: str, literals: set[str] | None) -> None:
+    from bizroute.index import regex_literals
+
+    found = regex_literals(pattern)
+    assert (set(found) if found is not None else None) == literals

@@ -31,6 +31,7 @@ docs/performance.md.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -92,14 +93,117 @@ def mention_terms(leaf: Test) -> tuple[str, ...] | None:
 
 
 def collect_terms(nodes: Iterable[Node]) -> dict[str, set[str]]:
-    """Every term of every ``mentions`` test in ``nodes``, by field."""
+    """Every term of every ``mentions`` test in ``nodes``, and the literals one of which every
+    match of a ``matches`` test contains (see :func:`regex_literals`), by field."""
     out: dict[str, set[str]] = {}
     for node in nodes:
         for leaf in node.leaves():
-            terms = mention_terms(leaf)
+            terms: Iterable[str] | None = mention_terms(leaf)
+            if terms is None and leaf.op == "matches":
+                terms = regex_literals(leaf.operand)
             if terms is not None:
                 out.setdefault(leaf.field_name, set()).update(terms)
     return out
+
+
+@functools.cache
+def regex_literals(pattern: str) -> frozenset[str] | None:
+    """Strings at least one of which every match of ``pattern`` contains (``None``: none found).
+
+    Read from the parsed pattern: a run of literal characters is a string; a group, or a
+    repetition of at least once, requires what its contents require; an alternation requires
+    one of its branches' strings; a small character class one of its characters; of a
+    sequence's parts, each one's strings are required, and the most selective is kept. Anything
+    else (``.``, anchors, classes such as ``\\d``, optional parts, case-insensitive patterns,
+    syntax this reading does not know) requires nothing. The index uses these as terms of a
+    ``matches`` test: a text containing none of them cannot match.
+    """
+    import re._constants as c  # type: ignore[import-not-found]
+    import re._parser as sre  # type: ignore[import-not-found]
+
+    try:
+        parsed = sre.parse(pattern)
+    except Exception:  # RE2 syntax Python does not read: no literals, the test is kept
+        return None
+    if parsed.state.flags & (c.SRE_FLAG_IGNORECASE | c.SRE_FLAG_VERBOSE):
+        return None
+
+    def sequence(items: Any) -> set[str] | None:
+        # adjacent parts that each match one of a few strings join into longer strings
+        # (their concatenations); a part that requires nothing ends the run
+        options: list[set[str]] = []
+        run: set[str] | None = None
+        for op, av in items:
+            exact = {chr(av)} if op is c.LITERAL else item(op, av, whole=True)
+            if exact is not None:
+                joined = {a + b for a in run for b in exact} if run is not None else exact
+                if len(joined) <= 64:
+                    run = joined
+                    continue
+                if run is not None:  # too many combinations: keep what we have, start over
+                    options.append(run)
+                run = exact if len(exact) <= 64 else None
+                continue
+            if run is not None:
+                options.append(run)
+                run = None
+            found = item(op, av)
+            if found:
+                options.append(found)
+        if run is not None:
+            options.append(run)
+        options = [o for o in options if "" not in o]  # an empty string is in every text
+        if not options:
+            return None
+        return max(options, key=lambda o: (min(len(x) for x in o), -len(o)))
+
+    def whole(items: Any) -> set[str] | None:
+        """The strings a sequence matches, when it is nothing but such parts."""
+        out = {""}
+        for op, av in items:
+            exact = {chr(av)} if op is c.LITERAL else item(op, av, whole=True)
+            if exact is None:
+                return None
+            out = {a + b for a in out for b in exact}
+            if len(out) > 64:
+                return None
+        return out
+
+    def item(op: Any, av: Any, whole: bool = False) -> set[str] | None:
+        """With ``whole``: the exact strings the part matches (``None`` unless it matches
+        nothing but a few fixed strings); else strings one of which its matches contain."""
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, inner = av
+            if add_flags & c.SRE_FLAG_IGNORECASE:
+                return None
+            return exact_of(inner) if whole else sequence(inner)
+        if op is c.BRANCH:
+            union: set[str] = set()
+            for branch in av[1]:
+                found = exact_of(branch) if whole else sequence(branch)
+                if not found:
+                    return None
+                union |= found
+            return union
+        if op is c.IN:
+            chars: set[str] = set()
+            for sub_op, sub_av in av:
+                if sub_op is c.LITERAL:
+                    chars.add(chr(sub_av))
+                elif sub_op is c.RANGE and sub_av[1] - sub_av[0] < 64:
+                    chars.update(chr(x) for x in range(sub_av[0], sub_av[1] + 1))
+                else:  # NEGATE, CATEGORY, a wide range
+                    return None
+            return chars or None
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, _high, inner = av
+            return sequence(inner) if low >= 1 and not whole else None
+        return None
+
+    exact_of = whole
+
+    found = sequence(list(parsed))
+    return frozenset(found) if found and "" not in found else None
 
 
 class RuleIndex:
@@ -122,13 +226,27 @@ class RuleIndex:
         for opts in options:
             for signals in {s for o in opts for s in o}:
                 frequency[signals] += 1
+        sizes = {f: max(2, len(spec.value_labels())) for f, spec in fields.items()
+                 if spec.type == "enum"}
+
+        def weight(signal: Signal) -> float:
+            """A rough chance that a request gives ``signal``: an option's sum estimates how
+            often its rule is evaluated, and the rule is indexed by its least likely one."""
+            fname, kind, what = signal
+            if kind == "v":
+                return 1 / sizes.get(fname, 2)
+            if kind == "t":
+                return {1: 0.2, 2: 0.01}.get(len(what), 0.003)
+            return 0.5  # missing, present
+
         postings: dict[Signal, list[int]] = {}
         always: list[int] = []
         for pos, opts in enumerate(options):
             if not opts:
                 always.append(pos)
                 continue
-            best = min(opts, key=lambda o: (sum(frequency[s] for s in o), len(o)))
+            best = min(opts, key=lambda o: (sum(weight(s) for s in o),
+                                            sum(frequency[s] for s in o), len(o)))
             for signal in best:
                 postings.setdefault(signal, []).append(pos)
         self._postings = {k: tuple(v) for k, v in postings.items()}
@@ -354,7 +472,9 @@ def _true_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> tuple[Signal, 
     if spec.type in _INDEXED_TYPES and leaf.op in ("eq", "in"):
         values = (leaf.operand,) if leaf.op == "eq" else tuple(leaf.operand)
         return tuple((leaf.field_name, "v", v) for v in values)
-    terms = mention_terms(leaf)
+    terms: Iterable[str] | None = mention_terms(leaf)
+    if terms is None and leaf.op == "matches" and spec.type == "text":
+        terms = regex_literals(leaf.operand)  # a match contains one of these
     if terms is not None:
         return tuple((leaf.field_name, "t", t) for t in terms)
     return None
