@@ -201,9 +201,12 @@ class WorkCalendar:
         if start.tzinfo is not None:
             result = result.replace(tzinfo=start.tzinfo)
         if uncovered is not None:
+            # the years of the working days counted, like the walk: a due moment at midnight
+            # after the last one needs no data for the day it falls on
+            end_year = dt.date.fromordinal(days[target]).year
             first, last = self.years
-            if not (first <= start.year <= last and first <= result.year <= last):
-                uncovered.update(y for y in range(start.year, result.year + 1)
+            if not (first <= start.year <= last and first <= end_year <= last):
+                uncovered.update(y for y in range(start.year, end_year + 1)
                                  if not first <= y <= last)
         return result
 
