@@ -4,6 +4,7 @@ Usage (from the repository root, with the ``bench`` extra installed)::
 
     python bench/bench_classify.py                 # 30, 300, 3000 rules; 100,000 requests
     python bench/bench_classify.py --rules 30 300 --requests 20000
+    python bench/bench_classify.py --default-pack  # the pack in rules/, real requests
 
 For each pack size the same seeded requests go through
 
@@ -108,10 +109,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--plain", action="store_true",
                         help="also time the plain engine that evaluates every rule")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--default-pack", action="store_true",
+                        help="time the default pack (rules/) on the example and fresh requests "
+                             "instead, with and without explanations")
+    parser.add_argument("--passes", type=int, default=15,
+                        help="passes over the requests for --default-pack")
     args = parser.parse_args(argv)
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    if args.default_pack:
+        return default_pack(args.passes)
     import zen
 
     from bizroute import __version__, load_pack
@@ -169,6 +177,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("| " + " | ".join(cells) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def default_requests(root: Path) -> list[dict[str, Any]]:
+    """The requests of docs/examples/requests.jsonl and tests/fresh/round*.jsonl, in order."""
+    out: list[dict[str, Any]] = []
+    files = [root / "docs" / "examples" / "requests.jsonl",
+             *sorted((root / "tests" / "fresh").glob("round*.jsonl"))]
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                out.append(record.get("request", record))
+    return out
+
+
+def default_pack(passes: int) -> int:
+    """Median µs per request on the default pack, with and without explanations."""
+    from bizroute import load_pack
+    from bizroute.errors import InputError
+    from bizroute.index import plain_copy
+
+    root = Path(__file__).resolve().parent.parent
+    pack = load_pack()
+    reqs = []
+    for r in default_requests(root):
+        try:
+            pack.classify(r)
+        except InputError:
+            continue
+        reqs.append(r)
+    plain = plain_copy(pack)
+    print(f"default pack {pack.version}, {len(reqs)} requests (docs/examples/requests.jsonl, "
+          f"tests/fresh/round*.jsonl), Python {sys.version.split()[0]}, one core; median over "
+          f"{passes} passes of µs per request")
+    print("| engine | full decision µs | explain=False µs |")
+    print("|---|---:|---:|")
+    for name, engine in (("indexed", pack), ("plain (every rule)", plain)):
+        row = []
+        for explain in (True, False):
+            def run(r: Any, engine: Any = engine, explain: bool = explain) -> Any:
+                return engine.classify(r, explain=explain)
+
+            for r in reqs:  # warm up
+                run(r)
+            per_pass = [statistics.mean(timed(run, reqs, len(reqs))) for _ in range(passes)]
+            row.append(statistics.median(per_pass))
+        print(f"| {name} | {row[0]:.1f} | {row[1]:.1f} |")
     return 0
 
 

@@ -20,12 +20,14 @@ rule without signals is always evaluated. A request's signals select, through po
 the candidate rules; they are evaluated in the usual priority order. Since only rules that are
 certainly ``False`` are left out, decisions are exactly those of evaluating every rule.
 
-Explanations: a why-not scan looks for rules that failed but had some test hold. For packs up
-to :data:`SCAN_ALL_LIMIT` rules in force it considers every rule that could have a test hold
-(found through the same kind of posting lists, over every leaf), so explanations are exactly
-those of a full scan. Above that limit it considers only the *near* rules, those the index
-selected for the request (they share a discriminating value or term with it); see
-docs/performance.md.
+Explanations: a why-not scan looks for rules that failed but had some test hold on a value the
+request carries (``exists`` tests, and tests that hold because their field is missing, are no
+evidence that a rule came near; see :func:`held`). For packs up to :data:`SCAN_ALL_LIMIT` rules
+in force it considers every rule that could have such a test hold (found through the same kind
+of posting lists, over every leaf, and through the first parts of ``all`` that a trace must get
+past), so explanations are exactly those of a full scan. Above that limit it considers only
+the *near* rules, those the index selected for the request (they share a discriminating value
+or term with it); see docs/performance.md.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -221,11 +223,6 @@ class RuleIndex:
         self.rules = rules
         self._fields = fields
         self.exact_why_not = len(rules) <= SCAN_ALL_LIMIT
-        options = [_options(rule.node, fields) for rule in rules]
-        frequency: Counter[Signal] = Counter()
-        for opts in options:
-            for signals in {s for o in opts for s in o}:
-                frequency[signals] += 1
         sizes = {f: max(2, len(spec.value_labels())) for f, spec in fields.items()
                  if spec.type == "enum"}
 
@@ -239,14 +236,23 @@ class RuleIndex:
                 return {1: 0.2, 2: 0.01}.get(len(what), 0.003)
             return 0.5  # missing, present
 
+        options = [_options(rule.node, fields, weight) for rule in rules]
+        frequency: Counter[Signal] = Counter()
+        for opts in options:
+            for signals in {s for o in opts for s in o}:
+                frequency[signals] += 1
+
+        def choose(opts: list[frozenset[Signal]]) -> frozenset[Signal]:
+            return min(opts, key=lambda o: (sum(weight(s) for s in o),
+                                            sum(frequency[s] for s in o), len(o)))
+
         postings: dict[Signal, list[int]] = {}
         always: list[int] = []
         for pos, opts in enumerate(options):
             if not opts:
                 always.append(pos)
                 continue
-            best = min(opts, key=lambda o: (sum(weight(s) for s in o),
-                                            sum(frequency[s] for s in o), len(o)))
+            best = choose(opts)
             for signal in best:
                 postings.setdefault(signal, []).append(pos)
         self._postings = {k: tuple(v) for k, v in postings.items()}
@@ -258,10 +264,10 @@ class RuleIndex:
         self._other_leaves: list[tuple[Test, tuple[int, ...]]] = []
         self._number_buckets: list[tuple[str, list[float], list[frozenset[int]]]] = []
         self._gate_postings: dict[Signal, tuple[int, ...]] = {}
-        self._ungated = 0
+        self._evidence_keys: list[tuple[int, tuple[int, ...]]] = []
         self._with_not: tuple[int, ...] = ()
         if self.exact_why_not:
-            self._build_leaf_index(fields)
+            self._build_leaf_index(fields, choose, weight)
 
     # --- candidates
 
@@ -336,58 +342,89 @@ class RuleIndex:
         if not self.exact_why_not:
             return self.candidates(facts)
         fired = set(self.signals(facts))
-        hit: set[int] = set()
-        for signal in fired:  # gated rules: their first test is not certainly false
-            posting = self._gate_postings.get(signal)
+        # keys of (rule, gates) pairs with a test that holds on a value the request carries
+        hit: set[int] = set(self._with_not)  # a false test under `not` counts as holding
+        leaf_postings = self._leaf_postings
+        for signal in fired:
+            posting = leaf_postings.get(signal)
             if posting is not None:
                 hit.update(posting)
-        if self._ungated:  # the others: some test could hold
-            hit.update(self._with_not)
-            for signal in fired:
-                posting = self._leaf_postings.get(signal)
-                if posting is not None:
-                    hit.update(posting)
-            values = facts.values
-            for fname, thresholds, buckets in self._number_buckets:
-                value = values.get(fname, MISSING)
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    i = bisect.bisect_left(thresholds, value)
-                    point = i < len(thresholds) and thresholds[i] == value
-                    hit.update(buckets[2 * i + 1 if point else 2 * i])
-            for leaf, posting in self._other_leaves:
-                if leaf.evaluate(facts) is True:
-                    hit.update(posting)
+        values = facts.values
+        for fname, thresholds, buckets in self._number_buckets:
+            value = values.get(fname, MISSING)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                i = bisect.bisect_left(thresholds, value)
+                point = i < len(thresholds) and thresholds[i] == value
+                hit.update(buckets[2 * i + 1 if point else 2 * i])
+        for leaf, posting in self._other_leaves:
+            if leaf.field_name in values and leaf.evaluate(facts) is True:
+                hit.update(posting)
+        open_gates: set[int] = set()
+        gate_postings = self._gate_postings
+        for signal in fired:
+            posting = gate_postings.get(signal)
+            if posting is not None:
+                open_gates.update(posting)
+        keys = self._evidence_keys
+        found = {keys[k][0] for k in hit if open_gates.issuperset(keys[k][1])}
         rules = self.rules
-        return [rules[i] for i in sorted(hit)]
+        return [rules[i] for i in sorted(found)]
 
-    def _build_leaf_index(self, fields: Mapping[str, FieldSpec]) -> None:
-        """Posting lists that find every rule which could fail with some test holding: rules
-        gated by their first test (see :func:`_gate`) by its signals, the others by the
-        signals and number intervals under which one of their tests holds."""
-        gate_postings: dict[Signal, set[int]] = {}
+    def _build_leaf_index(self, fields: Mapping[str, FieldSpec],
+                          choose: Callable[[list[frozenset[Signal]]], frozenset[Signal]],
+                          weight: Callable[[Signal], float]) -> None:
+        """Posting lists that find every rule which could fail with some test holding on a value
+        the request carries (see :func:`held`), by the signals and number intervals under which
+        one of its tests holds.
+
+        A trace of ``all`` stops at its first false part, so a test in a later part counts only
+        when every part before it is not certainly false: each such part's necessary signals
+        (a *gate*, see :func:`_options`) must fire. The postings lead to *keys*, a rule with
+        the gates its test needs open."""
+        gate_ids: dict[frozenset[Signal], int] = {}
+        key_ids: dict[tuple[int, tuple[int, ...]], int] = {}
         leaf_postings: dict[Signal, set[int]] = {}
         others: dict[Any, tuple[Test, set[int]]] = {}
-        with_not: list[int] = []
-        ungated = 0
+        with_not: set[int] = set()
+
+        def key_of(pos: int, gates: tuple[int, ...]) -> int:
+            return key_ids.setdefault((pos, tuple(sorted(set(gates)))), len(key_ids))
+
+        def evidence(node: Node, pos: int, gates: tuple[int, ...]) -> None:
+            if isinstance(node, All):
+                before = gates
+                for part in node.parts:
+                    evidence(part, pos, before)
+                    options = _options(part, fields, weight)
+                    if options:
+                        before = (*before, gate_ids.setdefault(choose(options), len(gate_ids)))
+                return
+            if isinstance(node, AnyOf):
+                for part in node.parts:
+                    evidence(part, pos, gates)
+                return
+            if not isinstance(node, Test):
+                with_not.add(key_of(pos, gates))  # a false test under `not` counts as holding
+                return
+            if node.op == "exists":
+                return  # never evidence (see held)
+            key = key_of(pos, gates)
+            signals = _true_signals(node, fields)
+            if signals is not None:
+                for signal in signals:
+                    leaf_postings.setdefault(signal, set()).add(key)
+                return
+            others.setdefault(_leaf_key(node), (node, set()))[1].add(key)
+
         for pos, rule in enumerate(self.rules):
-            gate = _gate(rule.node, fields)
-            if gate is not None:
-                for signal in gate:  # (an empty gate: never a why-not candidate)
-                    gate_postings.setdefault(signal, set()).add(pos)
-                continue
-            ungated += 1
-            if _has_not(rule.node):
-                with_not.append(pos)  # a false test under `not` counts as holding
-                continue
-            for leaf in rule.node.leaves():
-                signals = _true_signals(leaf, fields)
-                if signals is not None:
-                    for signal in signals:
-                        leaf_postings.setdefault(signal, set()).add(pos)
-                    continue
-                key = _leaf_key(leaf)
-                others.setdefault(key, (leaf, set()))[1].add(pos)
-        self._ungated = ungated
+            if isinstance(rule.node, Test):
+                continue  # true whenever its test holds: never a why-not
+            evidence(rule.node, pos, ())
+        gate_postings: dict[Signal, set[int]] = {}
+        for signals, gid in gate_ids.items():
+            for signal in signals:
+                gate_postings.setdefault(signal, set()).add(gid)
+        self._evidence_keys = [k for k, _ in sorted(key_ids.items(), key=lambda kv: kv[1])]
         self._gate_postings = {k: tuple(sorted(v)) for k, v in gate_postings.items()}
         self._leaf_postings = {k: tuple(sorted(v)) for k, v in leaf_postings.items()}
         numeric: dict[str, list[tuple[Test, set[int]]]] = {}
@@ -400,17 +437,24 @@ class RuleIndex:
                 rest.append((leaf, positions))
         self._number_buckets = [_buckets(fname, tests) for fname, tests in numeric.items()]
         self._other_leaves = [(leaf, tuple(sorted(p))) for leaf, p in rest]
-        self._with_not = tuple(with_not)
+        self._with_not = tuple(sorted(with_not))
         extra = {(s[0], s[1]) for s in (*self._leaf_postings, *self._gate_postings)}
         self._probe = tuple(sorted(set(self._probe) | extra))
 
 
 def held(node: Node, facts: Facts) -> tuple[bool | None, int, int]:
     """``node``'s value and how many of its field tests an explanation trace would show as
-    holding and as failing, without building the trace (same walk as :meth:`Node.trace`)."""
+    holding and as failing *on a value the request carries*, without building the trace (same
+    walk as :meth:`Node.trace`).
+
+    Only such tests are evidence that a rule came near: an ``exists`` test, or a test that holds
+    (or fails, under ``not``) because its field is missing, says nothing about what the request
+    is about, and is counted neither way."""
     kind = type(node)
     if kind is Test:
         value = node.evaluate(facts)
+        if value is None or node.op == "exists" or node.field_name not in facts.values:  # type: ignore[attr-defined]
+            return value, 0, 0
         return value, value is True, value is False
     if kind is All:
         t = f = 0
@@ -441,7 +485,8 @@ def held(node: Node, facts: Facts) -> tuple[bool | None, int, int]:
         return (None if value is None else not value), b, a
     trace: list[Any] = []
     value = node.trace(facts, trace)
-    return value, sum(r.result is True for r in trace), sum(r.result is False for r in trace)
+    shown = [r for r in trace if r.value is not None]  # (no other node kinds exist today)
+    return value, sum(r.result is True for r in shown), sum(r.result is False for r in shown)
 
 
 # --- signals of conditions ------------------------------------------------------------------
@@ -480,20 +525,25 @@ def _true_signals(leaf: Test, fields: Mapping[str, FieldSpec]) -> tuple[Signal, 
     return None
 
 
-def _options(node: Node, fields: Mapping[str, FieldSpec]) -> list[frozenset[Signal]]:
-    """Alternative necessary signal sets for ``node`` (empty: none known)."""
+def _options(node: Node, fields: Mapping[str, FieldSpec],
+             weight: Callable[[Signal], float] | None = None) -> list[frozenset[Signal]]:
+    """Alternative necessary signal sets for ``node`` (empty: none known). ``any`` takes from
+    each part its option least likely to fire by ``weight`` (by default: the smallest)."""
     if isinstance(node, Test):
         signals = _test_signals(node, fields)
         return [] if signals is None else [signals]
     if isinstance(node, All):
-        return [o for part in node.parts for o in _options(part, fields)]
+        return [o for part in node.parts for o in _options(part, fields, weight)]
     if isinstance(node, AnyOf):
         union: set[Signal] = set()
         for part in node.parts:
-            opts = _options(part, fields)
+            opts = _options(part, fields, weight)
             if not opts:
                 return []
-            smallest: frozenset[Signal] = min(opts, key=len)
+            if weight is None:
+                smallest: frozenset[Signal] = min(opts, key=len)
+            else:
+                smallest = min(opts, key=lambda o: (sum(weight(s) for s in o), len(o)))
             union.update(smallest)
         return [frozenset(union)]
     return []  # `not`, or a node kind the index does not know
@@ -528,22 +578,6 @@ def _buckets(fname: str, tests: list[tuple[Test, set[int]]],
                 holding.update(positions)
         buckets.append(frozenset(holding))
     return fname, thresholds, buckets
-
-
-_NEVER: frozenset[Signal] = frozenset()
-
-
-def _gate(node: Node, fields: Mapping[str, FieldSpec]) -> frozenset[Signal] | None:
-    """Signals without which a rule cannot fail with a test holding (``None``: no gate).
-
-    A trace of ``all`` stops at its first false part: when that part is a field test whose
-    necessary signals are absent, it is false, nothing before it held, and the rule is not a
-    why-not candidate. A rule that is one field test is true whenever its test holds."""
-    if isinstance(node, Test):
-        return _NEVER
-    if isinstance(node, All) and node.parts and isinstance(node.parts[0], Test):
-        return _test_signals(node.parts[0], fields)
-    return None
 
 
 def _number_operands(node: Node, fname: str) -> tuple[float, ...]:
