@@ -37,7 +37,7 @@ from .decision import (
 from .errors import InputError
 from .findings import Finding
 from .index import RuleIndex, TermScanner, collect_terms
-from .index import held as count_held
+from .index import held_first as count_held_first
 from .intake import Request, as_mapping, coerce, parse_when
 from .loader import Compiler, Located, PackSource
 from .plan import is_plan_only_notice
@@ -125,11 +125,13 @@ class Pack:
         self._breaks = sorted(dates)
         self._epochs: dict[int, _Epoch] = {}
         self._thresholds = _numeric_thresholds(rules)
+        self._points: dict[str, list[tuple[float, _Interval]]] = {}  # filled on first use
         # every vocabulary term of the pack, matched in one pass over each text field
         self._scanner = TermScanner(collect_terms(
             [r.node for r in rules] + [cond for v in categories.values() for _, c in v
                                        for _, cond in c.documents if cond is not None]))
         self._indexed = True
+        self._labels = {path: spec.label for path, spec in self.fields.items()}
         self._field_plan = tuple((path, tuple(path.split(".")), spec, self._allowed[path],
                                   spec.type) for path, spec in self.fields.items())
         # graphs, topological orders and critical paths are built once here; a plan per
@@ -400,32 +402,36 @@ class Pack:
     def _number_answers(self, facts: Facts, epoch: _Epoch, fname: str, spec: m.FieldSpec,
                         ) -> tuple[Answer, ...]:
         """Answers by interval, neighbouring intervals that lead to the same place joined."""
-        merged: list[tuple[_Interval, Answer]] = []
         # Only the rules the index selects can be other than false whatever the number is, and
         # they change only at their own thresholds: between two of those, one probe answers
         # for every interval of the pack's thresholds (such neighbours are joined anyway).
         own = epoch.index.number_thresholds(facts, fname) if epoch.index is not None else None
         seen: dict[tuple[int, bool], Answer] = {}
-        for value, interval in _number_points(self._thresholds.get(fname, [])):
-            region = None
+        # runs of neighbouring intervals that lead to the same place: [first interval, last
+        # interval, the first one's probe value, the answer]
+        runs: list[list[Any]] = []
+        points = self._points.get(fname)
+        if points is None:
+            points = self._points[fname] = _number_points(self._thresholds.get(fname, []))
+        for value, interval in points:
             if own is not None:
                 i = bisect.bisect_left(own, value)
                 region = (i, i < len(own) and own[i] == value)
-            known = seen.get(region) if region is not None else None
-            if known is not None:
-                answer = Answer(value, "", known.status, known.category, known.category_name)
+                answer = seen.get(region)
+                if answer is None:
+                    answer = seen[region] = self._answer(facts, epoch, fname, value, "")
             else:
                 answer = self._answer(facts, epoch, fname, value, "")
-                if region is not None:
-                    seen[region] = answer
-            if merged and (merged[-1][1].status, merged[-1][1].category) == (
-                    answer.status, answer.category):
-                merged[-1] = (merged[-1][0].join(interval), merged[-1][1])
-            else:
-                merged.append((interval, answer))
+            if runs:
+                last = runs[-1][3]
+                if last is answer or (last.status == answer.status
+                                      and last.category == answer.category):
+                    runs[-1][1] = interval
+                    continue
+            runs.append([interval, interval, value, answer])
         unit = spec.unit or ""
-        return tuple(Answer(a.value, iv.label(unit), a.status, a.category, a.category_name)
-                     for iv, a in merged)
+        return tuple(Answer(value, first.join(last).label(unit), a.status, a.category,
+                            a.category_name) for first, last, value, a in runs)
 
     def _answer(self, facts: Facts, epoch: _Epoch, fname: str, value: Any, label: str) -> Answer:
         probe = Facts({**facts.values, fname: value})
@@ -438,10 +444,9 @@ class Pack:
                       self._cat_name(cid, epoch) if cid else None)
 
     def _explain_rule(self, rule: CompiledRule, facts: Facts) -> RuleExplanation:
-        trace: list[LeafResult] = []
-        result = rule.node.trace(facts, trace)
-        return RuleExplanation(rule.id, rule.category, result,
-                               tuple(self._check(leaf) for leaf in trace))
+        checks: list[Check] = []
+        result = _trace_checks(rule.node, facts, checks, self._labels)
+        return RuleExplanation(rule.id, rule.category, result, tuple(checks))
 
     def _check(self, leaf: LeafResult) -> Check:
         spec = self.fields.get(leaf.field)
@@ -450,39 +455,106 @@ class Pack:
 
     def _why_not(self, facts: Facts, epoch: _Epoch, chosen: set[str], group: str | None,
                  ) -> tuple[WhyNot, ...]:
-        best: dict[str, tuple[tuple[int, int, int], CompiledRule]] = {}
+        best: dict[str, tuple[tuple[int, int, int], CompiledRule, Any]] = {}
         # the index names the rules that could have a test hold (all of them, for packs up
         # to index.SCAN_ALL_LIMIT rules; the near ones above that): see bizroute.index
+        categories = epoch.categories
         for rule in epoch.rules if epoch.index is None else epoch.index.near(facts):
             if rule.category in chosen:
                 continue
-            value, held, _ = count_held(rule.node, facts)  # a trace without building it
+            # a trace without building it: the value, the tests holding, the first failed
+            value, held, _, first = count_held_first(rule.node, facts)
             if value is not False or held == 0:
                 continue
-            compiled = epoch.categories.get(rule.category)
+            compiled = categories.get(rule.category)
             same_group = int(compiled is not None and compiled.model.group == group)
             score = (same_group, held, rule.priority)
             current = best.get(rule.category)
             if current is None or score > current[0] or (score == current[0]
                                                          and rule.id < current[1].id):
-                best[rule.category] = (score, rule)
-        ranked = sorted(best.values(),
-                        key=lambda item: (tuple(-x for x in item[0]), item[1].category))
-        ranked = ranked[:WHY_NOT_LIMIT]
+                best[rule.category] = (score, rule, first)
+        if not best:
+            return ()
+        ranked = sorted(best.values(), key=lambda item: (-item[0][0], -item[0][1], -item[0][2],
+                                                         item[1].category))
         out = []
-        for _score, rule in ranked:
-            trace: list[LeafResult] = []
-            rule.node.trace(facts, trace)
-            failed = next((leaf for leaf in trace if leaf.result is False), None)
-            check = self._check(failed) if failed else None
+        for _score, rule, first in ranked[:WHY_NOT_LIMIT]:
+            check = self._leaf_check(first[0], first[1], facts) if first else None
             reason = (f"{check.test}: {'缺失' if check.value is None else check.value!r}"
                       if check else "条件不成立")
             out.append(WhyNot(rule.category, self._cat_name(rule.category, epoch), rule.id,
                               check, reason))
         return tuple(out)
 
+    def _leaf_check(self, leaf: Test, negations: int, facts: Facts) -> Check:
+        """The check a trace shows for ``leaf`` under ``negations`` levels of ``not``."""
+        result = leaf.evaluate(facts)
+        value = facts.values.get(leaf.field_name, MISSING)
+        matched = None
+        if leaf.finder is not None and value is not MISSING:
+            matched = leaf.finder(value, facts)
+        shown = None if value is MISSING else getattr(value, "raw", value)
+        test = leaf.describe
+        for _ in range(negations):
+            test = f"not ({test})"
+            result = None if result is None else not result
+        return Check(leaf.path, leaf.field_name, self._labels.get(leaf.field_name, leaf.field_name),
+                     test, shown, result, matched)
+
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _trace_checks(node: Node, facts: Facts, out: list[Check], labels: Mapping[str, str],
+                  ) -> bool | None:
+    """:meth:`Node.trace`, building the explanation's checks directly (same walk, same
+    checks as converting its leaf results)."""
+    kind = type(node)
+    if kind is Test:
+        leaf: Test = node  # type: ignore[assignment]
+        result = leaf.evaluate(facts)
+        value = facts.values.get(leaf.field_name, MISSING)
+        matched = None
+        if leaf.finder is not None and value is not MISSING:
+            matched = leaf.finder(value, facts)
+        shown = None if value is MISSING else getattr(value, "raw", value)
+        out.append(Check(leaf.path, leaf.field_name, labels.get(leaf.field_name, leaf.field_name),
+                         leaf.describe, shown, result, matched))
+        return result
+    if kind is All:
+        unknown = False
+        for part in node.parts:  # type: ignore[attr-defined]
+            value = _trace_checks(part, facts, out, labels)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
+    if kind is AnyOf:
+        unknown = False
+        scratch: list[Check] = []
+        for part in node.parts:  # type: ignore[attr-defined]
+            branch: list[Check] = []
+            value = _trace_checks(part, facts, branch, labels)
+            if value is True:
+                out.extend(branch)  # only the branch that made it true explains it
+                return True
+            scratch.extend(branch)
+            if value is None:
+                unknown = True
+        out.extend(scratch)
+        return None if unknown else False
+    if kind is Not:
+        inner: list[Check] = []
+        value = _trace_checks(node.part, facts, inner, labels)  # type: ignore[attr-defined]
+        out.extend(Check(c.path, c.field, c.label, f"not ({c.test})", c.value,
+                         None if c.result is None else not c.result, c.matched) for c in inner)
+        return None if value is None else not value
+    trace: list[LeafResult] = []
+    value = node.trace(facts, trace)
+    out.extend(Check(r.path, r.field, labels.get(r.field, r.field), r.test, r.value, r.result,
+                     r.matched) for r in trace)
+    return value
 
 
 def _could_change(rule: CompiledRule, top_priority: int | None, cats: set[str]) -> bool:

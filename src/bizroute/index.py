@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 SCAN_ALL_LIMIT = 200
 
 Signal = tuple[str, str, Any]
+#: Rules found by one piece of why-not evidence: those it needs no gate for, and the others
+#: by one of their gates, with the rest of their gates.
+_Hits = tuple[tuple[int, ...], dict[int, tuple[tuple[int, frozenset[int]], ...]]]
 _INDEXED_TYPES = frozenset({"enum", "bool"})
 
 
@@ -260,12 +263,11 @@ class RuleIndex:
         self._probe = _probe_fields(self._postings)
         self._number_operands: dict[str, list[tuple[float, ...]]] = {}
         # for exact why-not: which rules could have some test hold
-        self._leaf_postings: dict[Signal, tuple[int, ...]] = {}
-        self._other_leaves: list[tuple[Test, tuple[int, ...]]] = []
-        self._number_buckets: list[tuple[str, list[float], list[frozenset[int]]]] = []
+        self._leaf_postings: dict[Signal, _Hits] = {}
+        self._other_leaves: list[tuple[Test, _Hits]] = []
+        self._number_buckets: list[tuple[str, list[float], list[_Hits]]] = []
         self._gate_postings: dict[Signal, tuple[int, ...]] = {}
-        self._evidence_keys: list[tuple[int, tuple[int, ...]]] = []
-        self._with_not: tuple[int, ...] = ()
+        self._with_not: _Hits = ((), {})
         if self.exact_why_not:
             self._build_leaf_index(fields, choose, weight)
 
@@ -289,6 +291,15 @@ class RuleIndex:
                 for term in value.hits.starts:
                     yield (fname, "t", term)
 
+    def fired(self, facts: Facts) -> list[Signal]:
+        """:meth:`signals` as a list, computed once per request."""
+        memo = facts.memo
+        key = (self, "signals")
+        found: list[Signal] | None = memo.get(key)
+        if found is None:
+            found = memo[key] = list(self.signals(facts))
+        return found
+
     def positions(self, facts: Facts) -> list[int]:
         """Positions (in :attr:`rules`) of the rules that can be other than ``False``."""
         memo = facts.memo
@@ -297,7 +308,7 @@ class RuleIndex:
             return found
         postings = self._postings
         hit: set[int] = set(self._always)
-        for signal in self.signals(facts):
+        for signal in self.fired(facts):
             posting = postings.get(signal)
             if posting is not None:
                 hit.update(posting)
@@ -341,32 +352,41 @@ class RuleIndex:
         """Rules for the why-not scan, in evaluation order (see the module docstring)."""
         if not self.exact_why_not:
             return self.candidates(facts)
-        fired = set(self.signals(facts))
-        # keys of (rule, gates) pairs with a test that holds on a value the request carries
-        hit: set[int] = set(self._with_not)  # a false test under `not` counts as holding
+        fired = self.fired(facts)
+        open_gates: set[int] = set()
+        gate_postings = self._gate_postings
+        for signal in fired:
+            gates = gate_postings.get(signal)
+            if gates is not None:
+                open_gates.update(gates)
+        # rules with a test that holds on a value the request carries, behind open gates
+        found: set[int] = set()
+
+        def take(hits: _Hits) -> None:
+            found.update(hits[0])
+            gated = hits[1]
+            if gated:
+                for gate in open_gates:
+                    for pos, rest in gated.get(gate, ()):
+                        if not rest or rest <= open_gates:
+                            found.add(pos)
+
+        take(self._with_not)  # a false test under `not` counts as holding
         leaf_postings = self._leaf_postings
         for signal in fired:
-            posting = leaf_postings.get(signal)
-            if posting is not None:
-                hit.update(posting)
+            hits = leaf_postings.get(signal)
+            if hits is not None:
+                take(hits)
         values = facts.values
         for fname, thresholds, buckets in self._number_buckets:
             value = values.get(fname, MISSING)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 i = bisect.bisect_left(thresholds, value)
                 point = i < len(thresholds) and thresholds[i] == value
-                hit.update(buckets[2 * i + 1 if point else 2 * i])
-        for leaf, posting in self._other_leaves:
+                take(buckets[2 * i + 1 if point else 2 * i])
+        for leaf, hits in self._other_leaves:
             if leaf.field_name in values and leaf.evaluate(facts) is True:
-                hit.update(posting)
-        open_gates: set[int] = set()
-        gate_postings = self._gate_postings
-        for signal in fired:
-            posting = gate_postings.get(signal)
-            if posting is not None:
-                open_gates.update(posting)
-        keys = self._evidence_keys
-        found = {keys[k][0] for k in hit if open_gates.issuperset(keys[k][1])}
+                take(hits)
         rules = self.rules
         return [rules[i] for i in sorted(found)]
 
@@ -424,9 +444,22 @@ class RuleIndex:
         for signals, gid in gate_ids.items():
             for signal in signals:
                 gate_postings.setdefault(signal, set()).add(gid)
-        self._evidence_keys = [k for k, _ in sorted(key_ids.items(), key=lambda kv: kv[1])]
+        keys = [k for k, _ in sorted(key_ids.items(), key=lambda kv: kv[1])]
+
+        def hits_of(found: Iterable[int]) -> _Hits:
+            """Keys as (rules without gates, {a gate: [(rule, its other gates)]})."""
+            free: set[int] = set()
+            gated: dict[int, list[tuple[int, frozenset[int]]]] = {}
+            for k in found:
+                pos, gates = keys[k]
+                if not gates:
+                    free.add(pos)
+                else:
+                    gated.setdefault(gates[0], []).append((pos, frozenset(gates[1:])))
+            return tuple(sorted(free)), {g: tuple(v) for g, v in gated.items()}
+
         self._gate_postings = {k: tuple(sorted(v)) for k, v in gate_postings.items()}
-        self._leaf_postings = {k: tuple(sorted(v)) for k, v in leaf_postings.items()}
+        self._leaf_postings = {k: hits_of(v) for k, v in leaf_postings.items()}
         numeric: dict[str, list[tuple[Test, set[int]]]] = {}
         rest: list[tuple[Test, set[int]]] = []
         for leaf, positions in others.values():
@@ -435,9 +468,12 @@ class RuleIndex:
                 numeric.setdefault(leaf.field_name, []).append((leaf, positions))
             else:
                 rest.append((leaf, positions))
-        self._number_buckets = [_buckets(fname, tests) for fname, tests in numeric.items()]
-        self._other_leaves = [(leaf, tuple(sorted(p))) for leaf, p in rest]
-        self._with_not = tuple(sorted(with_not))
+        self._number_buckets = []
+        for fname, tests in numeric.items():
+            _f, thresholds, buckets = _buckets(fname, tests)
+            self._number_buckets.append((fname, thresholds, [hits_of(b) for b in buckets]))
+        self._other_leaves = [(leaf, hits_of(p)) for leaf, p in rest]
+        self._with_not = hits_of(with_not)
         extra = {(s[0], s[1]) for s in (*self._leaf_postings, *self._gate_postings)}
         self._probe = tuple(sorted(set(self._probe) | extra))
 
@@ -450,43 +486,60 @@ def held(node: Node, facts: Facts) -> tuple[bool | None, int, int]:
     Only such tests are evidence that a rule came near: an ``exists`` test, or a test that holds
     (or fails, under ``not``) because its field is missing, says nothing about what the request
     is about, and is counted neither way."""
+    value, t, f, _first = held_first(node, facts)
+    return value, t, f
+
+
+#: The first test a trace shows as failed: the test and how many ``not`` it is under.
+FirstFailed = tuple[Test, int] | None
+
+
+def held_first(node: Node, facts: Facts, negations: int = 0,
+               ) -> tuple[bool | None, int, int, FirstFailed]:
+    """:func:`held`, and the first test the trace shows as failed (``None``: none)."""
     kind = type(node)
     if kind is Test:
-        value = node.evaluate(facts)
-        if value is None or node.op == "exists" or node.field_name not in facts.values:  # type: ignore[attr-defined]
-            return value, 0, 0
-        return value, value is True, value is False
+        leaf: Test = node  # type: ignore[assignment]
+        value = leaf.evaluate(facts)
+        shown = value if value is None or not negations % 2 else not value
+        first = (leaf, negations) if shown is False else None
+        if value is None or leaf.op == "exists" or leaf.field_name not in facts.values:
+            return value, 0, 0, first
+        return value, value is True, value is False, first
     if kind is All:
         t = f = 0
         unknown = False
+        first = None
         for part in node.parts:  # type: ignore[attr-defined]
-            value, a, b = held(part, facts)
+            value, a, b, found = held_first(part, facts, negations)
             t += a
             f += b
+            if first is None:
+                first = found
             if value is False:
-                return False, t, f
+                return False, t, f, first
             if value is None:
                 unknown = True
-        return (None if unknown else True), t, f
+        return (None if unknown else True), t, f, first
     if kind is AnyOf:
         t = f = 0
         unknown = False
+        first = None
         for part in node.parts:  # type: ignore[attr-defined]
-            value, a, b = held(part, facts)
+            value, a, b, found = held_first(part, facts, negations)
             if value is True:
-                return True, a, b  # only the branch that made it true is shown
+                return True, a, b, found  # only the branch that made it true is shown
             t += a
             f += b
+            if first is None:
+                first = found
             if value is None:
                 unknown = True
-        return (None if unknown else False), t, f
+        return (None if unknown else False), t, f, first
     if kind is Not:
-        value, a, b = held(node.part, facts)  # type: ignore[attr-defined]
-        return (None if value is None else not value), b, a
-    trace: list[Any] = []
-    value = node.trace(facts, trace)
-    shown = [r for r in trace if r.value is not None]  # (no other node kinds exist today)
-    return value, sum(r.result is True for r in shown), sum(r.result is False for r in shown)
+        value, a, b, found = held_first(node.part, facts, negations + 1)  # type: ignore[attr-defined]
+        return (None if value is None else not value), b, a, found
+    raise TypeError(f"no explanation walk for {kind.__name__}")
 
 
 # --- signals of conditions ------------------------------------------------------------------
