@@ -12,12 +12,24 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import models as m
-from .conditions import MISSING, All, AnyOf, Facts, LeafResult, Node, Not, Test
+from .conditions import (
+    MISSING,
+    All,
+    AnyOf,
+    Evaluator,
+    Facts,
+    LeafResult,
+    Node,
+    Not,
+    Test,
+    Truth,
+    compile_node,
+)
 from .decision import (
     Answer,
     BasisRef,
@@ -47,6 +59,9 @@ from .workflow import CompiledWorkflow, compile_workflow
 #: How many near alternatives an explanation names.
 WHY_NOT_LIMIT = 3
 
+_BASE_VALUES = "rule values"  # Facts.memo key: rule values shared by a request's probes
+_UNSET: Any = object()
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CompiledRule:
@@ -60,6 +75,15 @@ class CompiledRule:
     file: str
     line: int
     own_basis: bool = True  # False: the basis is its category's, which depends on the date
+    # node.evaluate as one function (conditions.compile_node); set from node when not given
+    evaluate: Evaluator = None  # type: ignore[assignment]
+
+    fields: frozenset[str] = frozenset()  # the fields its tests read (set from node)
+
+    def __post_init__(self) -> None:
+        if self.evaluate is None:
+            object.__setattr__(self, "evaluate", compile_node(self.node))
+        object.__setattr__(self, "fields", frozenset(t.field_name for t in self.node.leaves()))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -75,6 +99,7 @@ class _Epoch:
     rules: tuple[CompiledRule, ...]  # in force, highest priority first
     categories: dict[str, CompiledCategory]
     index: RuleIndex | None = None  # None: evaluate every rule (the plain reference engine)
+    rule_refs: dict[str, RuleRef] = field(default_factory=dict)  # filled by Pack._rule_ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +237,8 @@ class Pack:
             else:
                 raw = data
                 for part in parts:
-                    if not isinstance(raw, Mapping) or part not in raw:
+                    if (type(raw) is not dict and not isinstance(raw, Mapping)
+                            ) or part not in raw:
                         raw = MISSING
                         break
                     raw = raw[part]
@@ -276,16 +302,30 @@ class Pack:
 
     # --- evaluation
 
-    def _evaluate(self, facts: Facts, epoch: _Epoch) -> _Outcome:
+    def _evaluate(self, facts: Facts, epoch: _Epoch, base: Facts | None = None,
+                  probed: str = "") -> _Outcome:
+        """The outcome for ``facts``. For a probe (``base`` with one more field, ``probed``),
+        rules that do not read that field have the value they have for ``base``, computed
+        once for all the probes of a request."""
         top_priority: int | None = None
         top: list[CompiledRule] = []
         unknown: list[CompiledRule] = []
         # the index leaves out only rules that are certainly false, which change nothing
         rules = epoch.rules if epoch.index is None else epoch.index.candidates(facts)
+        known: dict[str, Truth] | None = None
+        if base is not None:
+            known = base.memo.get(_BASE_VALUES)
+            if known is None:
+                known = base.memo[_BASE_VALUES] = {}
         for rule in rules:
             if top_priority is not None and rule.priority < top_priority:
                 break  # lower priorities can no longer change anything
-            value = rule.node.evaluate(facts)
+            if known is None or probed in rule.fields:
+                value = rule.evaluate(facts)
+            else:
+                value = known.get(rule.id, _UNSET)
+                if value is _UNSET:
+                    value = known[rule.id] = rule.evaluate(base)  # type: ignore[arg-type]
             if value is True:
                 top_priority = rule.priority
                 top.append(rule)
@@ -351,13 +391,17 @@ class Pack:
         )
 
     def _rule_ref(self, rule: CompiledRule, epoch: _Epoch) -> RuleRef:
-        """A rule without a basis of its own cites its category's version in force."""
+        """A rule without a basis of its own cites its category's version in force (made once
+        per epoch, so that decisions share it)."""
         if rule.own_basis:
             return rule.ref
-        compiled = epoch.categories.get(rule.category)
-        if compiled is None:
-            return rule.ref
-        return RuleRef(rule.id, rule.priority, rule.category, compiled.ref.basis, rule.ref.note)
+        ref = epoch.rule_refs.get(rule.id)
+        if ref is None:
+            compiled = epoch.categories.get(rule.category)
+            ref = rule.ref if compiled is None else RuleRef(
+                rule.id, rule.priority, rule.category, compiled.ref.basis, rule.ref.note)
+            epoch.rule_refs[rule.id] = ref
+        return ref
 
     def _candidates(self, outcome: _Outcome, epoch: _Epoch) -> tuple[Candidate, ...]:
         if outcome.status == "decided":
@@ -438,7 +482,7 @@ class Pack:
         probe._mention_cache = facts._mention_cache  # same text: same mentions
         if epoch.index is not None:
             epoch.index.seed_probe(facts, probe, fname, value)
-        outcome = self._evaluate(probe, epoch)
+        outcome = self._evaluate(probe, epoch, facts, fname)
         cid = outcome.top[0].category if outcome.status == "decided" else None
         return Answer(value, label, outcome.status, cid,
                       self._cat_name(cid, epoch) if cid else None)

@@ -270,26 +270,36 @@ class RuleIndex:
         self._with_not: _Hits = ((), {})
         if self.exact_why_not:
             self._build_leaf_index(fields, choose, weight)
+        self._split_probe()
 
     # --- candidates
 
     def signals(self, facts: Facts) -> Iterator[Signal]:
         """The signals a request gives."""
+        return iter(self._signals(facts))
+
+    def _signals(self, facts: Facts) -> list[Signal]:
         values = facts.values
-        for fname, kind in self._probe:
+        out: list[Signal] = [(fname, "m", None) for fname in self._probe_m
+                             if fname not in values]
+        for fname in self._probe_v:
             value = values.get(fname, MISSING)
-            if kind == "m":
-                if value is MISSING:
-                    yield (fname, "m", None)
-            elif kind == "v":
-                if value is not MISSING:
-                    yield (fname, "v", value)
-            elif kind == "p":
-                if value is not MISSING:
-                    yield (fname, "p", None)
-            elif isinstance(value, TextValue) and value.hits is not None:
-                for term in value.hits.starts:
-                    yield (fname, "t", term)
+            if value is not MISSING:
+                out.append((fname, "v", value))
+        out.extend((fname, "p", None) for fname in self._probe_p if fname in values)
+        for fname in self._probe_t:
+            value = values.get(fname)
+            if isinstance(value, TextValue) and value.hits is not None:
+                out.extend((fname, "t", term) for term in value.hits.starts)
+        return out
+
+    def _split_probe(self) -> None:
+        """The probed fields by kind of signal, for :meth:`signals`."""
+        by_kind: dict[str, list[str]] = {"m": [], "v": [], "p": [], "t": []}
+        for fname, kind in self._probe:
+            by_kind[kind].append(fname)
+        self._probe_m, self._probe_v, self._probe_p, self._probe_t = (
+            tuple(by_kind[k]) for k in ("m", "v", "p", "t"))
 
     def fired(self, facts: Facts) -> list[Signal]:
         """:meth:`signals` as a list, computed once per request."""
@@ -297,7 +307,7 @@ class RuleIndex:
         key = (self, "signals")
         found: list[Signal] | None = memo.get(key)
         if found is None:
-            found = memo[key] = list(self.signals(facts))
+            found = memo[key] = self._signals(facts)
         return found
 
     def positions(self, facts: Facts) -> list[int]:
@@ -360,33 +370,37 @@ class RuleIndex:
             if gates is not None:
                 open_gates.update(gates)
         # rules with a test that holds on a value the request carries, behind open gates
-        found: set[int] = set()
-
-        def take(hits: _Hits) -> None:
-            found.update(hits[0])
-            gated = hits[1]
-            if gated:
-                for gate in open_gates:
-                    for pos, rest in gated.get(gate, ()):
-                        if not rest or rest <= open_gates:
-                            found.add(pos)
-
-        take(self._with_not)  # a false test under `not` counts as holding
+        free, gated = self._with_not  # a false test under `not` counts as holding
+        found: set[int] = set(free)
+        behind = [gated] if gated else []
         leaf_postings = self._leaf_postings
         for signal in fired:
             hits = leaf_postings.get(signal)
             if hits is not None:
-                take(hits)
+                found.update(hits[0])
+                if hits[1]:
+                    behind.append(hits[1])
         values = facts.values
         for fname, thresholds, buckets in self._number_buckets:
             value = values.get(fname, MISSING)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if value is not MISSING and type(value) is not bool and isinstance(value, int | float):
                 i = bisect.bisect_left(thresholds, value)
-                point = i < len(thresholds) and thresholds[i] == value
-                take(buckets[2 * i + 1 if point else 2 * i])
+                hits = buckets[2 * i + 1 if i < len(thresholds) and thresholds[i] == value
+                               else 2 * i]
+                found.update(hits[0])
+                if hits[1]:
+                    behind.append(hits[1])
         for leaf, hits in self._other_leaves:
             if leaf.field_name in values and leaf.evaluate(facts) is True:
-                take(hits)
+                found.update(hits[0])
+                if hits[1]:
+                    behind.append(hits[1])
+        if open_gates:
+            for by_gate in behind:
+                for gate in open_gates:
+                    for pos, rest in by_gate.get(gate, ()):
+                        if not rest or rest <= open_gates:
+                            found.add(pos)
         rules = self.rules
         return [rules[i] for i in sorted(found)]
 

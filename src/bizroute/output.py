@@ -85,24 +85,24 @@ class FastEncoder:
         self._by_id: dict[int, tuple[Any, str]] = {}  # the others (a category holds a dict)
 
     def _text(self, obj: Any) -> str:
+        # the pack's own objects are found by identity, without hashing their contents
+        hit = self._by_id.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
         try:
             text = self._by_value.get(obj)
             hashable = True
         except TypeError:
-            hit = self._by_id.get(id(obj))
-            if hit is not None and hit[0] is obj:
-                return hit[1]
             text, hashable = None, False
         if text is not None:
             return text
         text = _ENCODE(obj.to_dict())
-        cache: dict[Any, Any] = self._by_value if hashable else self._by_id
-        if len(cache) >= 10_000:  # the pack's parts are far fewer: never grow without bound
-            cache.clear()
+        if len(self._by_id) >= 10_000:  # the pack's parts are far fewer: never grow unbounded
+            self._by_id.clear()
+            self._by_value.clear()
         if hashable:
             self._by_value[obj] = text
-        else:
-            self._by_id[id(obj)] = (obj, text)
+        self._by_id[id(obj)] = (obj, text)  # (holding obj keeps its id from being reused)
         return text
 
     def encode(self, record: Record | None, d: Decision, explain: bool) -> str | None:
