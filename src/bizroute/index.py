@@ -429,6 +429,11 @@ class RuleIndex:
                 before = gates
                 for part in node.parts:
                     evidence(part, pos, before)
+                    if (isinstance(part, Test) and part.absent_is_false
+                            and part.op != "exists"):
+                        # the trace goes on only if this test holds, on a value the request
+                        # carries: that is evidence already, whatever the later parts do
+                        return
                     options = _options(part, fields, weight)
                     if options:
                         before = (*before, gate_ids.setdefault(choose(options), len(gate_ids)))
