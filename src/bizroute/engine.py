@@ -27,6 +27,7 @@ from .conditions import (
     Node,
     Not,
     Test,
+    TextValue,
     Truth,
     compile_node,
 )
@@ -59,6 +60,7 @@ from .workflow import CompiledWorkflow, compile_workflow
 #: How many near alternatives an explanation names.
 WHY_NOT_LIMIT = 3
 
+_NO_EXPLANATION = Explanation()
 _BASE_VALUES = "rule values"  # Facts.memo key: rule values shared by a request's probes
 _UNSET: Any = object()
 
@@ -92,6 +94,12 @@ class CompiledCategory:
     ref: CategoryRef
     documents: tuple[tuple[Named, Node | None], ...]
     departments: tuple[Named, ...]
+    # the documents when none has a condition (then every decision shares this tuple)
+    unconditional: tuple[Named, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if all(cond is None for _, cond in self.documents):
+            object.__setattr__(self, "unconditional", tuple(n for n, _ in self.documents))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +187,7 @@ class Pack:
         >>> d.status, d.category_id
         ('decided', 'fault_repair')
         """
-        data = as_mapping(request)
+        data = request if type(request) is dict else as_mapping(request)
         facts = self.facts(data)
         day = self._as_of(data, facts, as_of)
         epoch = self._epoch(day)
@@ -251,6 +259,9 @@ class Pack:
             if kind == "number" and (type(raw) is int or (type(raw) is float
                                                           and math.isfinite(raw))):
                 values[path] = raw
+                continue
+            if kind == "text" and type(raw) is str and raw.strip():
+                values[path] = TextValue(raw, self._norm(raw))
                 continue
             value = coerce(path, spec, raw, allowed, self._norm)
             if value is not MISSING:
@@ -331,8 +342,9 @@ class Pack:
                 top.append(rule)
             elif value is None:
                 unknown.append(rule)
-        cats = {r.category for r in top}
-        relevant = tuple(u for u in unknown if _could_change(u, top_priority, cats))
+        cats = {top[0].category} if len(top) == 1 else {r.category for r in top}
+        relevant = tuple(u for u in unknown if _could_change(u, top_priority, cats)
+                         ) if unknown else ()
         if relevant:
             status: Status = "needs_info"
         elif not top:
@@ -345,7 +357,11 @@ class Pack:
 
     def _decide(self, data: Mapping[str, Any], facts: Facts, day: dt.date, epoch: _Epoch,
                 outcome: _Outcome, explain: bool = True) -> Decision:
-        request_id = _request_id(data)
+        if type(data) is dict:  # _request_id, inlined for the common case
+            rid = data.get("id")
+            request_id = None if rid is None else str(rid)
+        else:
+            request_id = _request_id(data)
         candidates = self._candidates(outcome, epoch)
         questions: tuple[Question, ...] = ()
         if outcome.status == "needs_info":
@@ -360,35 +376,38 @@ class Pack:
             compiled = epoch.categories.get(outcome.top[0].category)
             if compiled is not None:
                 category = compiled.ref
-                docs_required = tuple(named for named, cond in compiled.documents
-                                      if cond is None or cond.evaluate(facts) is not False)
-                presented = facts.values.get("documents_presented", frozenset())
-                docs_missing = tuple(d for d in docs_required if d.id not in presented)
+                docs_required = compiled.unconditional if compiled.unconditional is not None \
+                    else tuple(named for named, cond in compiled.documents
+                               if cond is None or cond.evaluate(facts) is not False)
+                presented = facts.values.get("documents_presented")
+                docs_missing = tuple(d for d in docs_required if d.id not in presented
+                                     ) if presented else docs_required
                 departments = compiled.departments
                 workflow = compiled.model.workflow
         # outputs are sorted by id so that the order of files and rules never shows
         explained = (outcome.top if outcome.status != "needs_info" else outcome.unknown
                      ) if explain else ()
-        for rule in sorted(explained, key=lambda r: r.id):
-            because.append(self._explain_rule(rule, facts))
-        rules = tuple(self._rule_ref(r, epoch) for r in sorted(outcome.top, key=lambda r: r.id))
-        chosen = {r.category for r in outcome.top} | {r.category for r in outcome.unknown}
-        why_not = self._why_not(facts, epoch, chosen, category.group if category else None
-                                ) if explain else ()
+        top = outcome.top
+        if explain:
+            for rule in sorted(explained, key=_by_id) if len(explained) > 1 else explained:
+                because.append(self._explain_rule(rule, facts))
+            chosen = {r.category for r in top} | {r.category for r in outcome.unknown}
+            explanation = Explanation(tuple(because), self._why_not(
+                facts, epoch, chosen, category.group if category else None))
+        else:
+            explanation = _NO_EXPLANATION
+        rules = (self._rule_ref(top[0], epoch),) if len(top) == 1 else tuple(
+            self._rule_ref(r, epoch) for r in sorted(top, key=_by_id))
         # laid out on first use: callers that never read the plan pay only for its notices
         plan = self._planner.lazy_plan(workflow, facts, day) if workflow else None
-        return Decision(
-            status=outcome.status, pack=self._ref, as_of=day, request_id=request_id,
-            category=category, rules=rules, candidates=candidates, questions=questions,
-            documents_required=docs_required, documents_missing=docs_missing,
-            departments=departments, workflow=workflow,
-            explanation=Explanation(tuple(because), why_not),
-            # the plan's own 'no received_at' note belongs with the plan; the calendar fallback
-            # note concerns every deadline of the decision, so it is repeated here
-            plan=plan, notices=tuple(n for n in plan.notices if not is_plan_only_notice(n))
-            if plan is not None else (),
-            received_at=_received_at(data, facts),
-        )
+        # the plan's own 'no received_at' note belongs with the plan; the calendar fallback
+        # note concerns every deadline of the decision, so it is repeated here
+        notices = tuple(n for n in plan.notices if not is_plan_only_notice(n)
+                        ) if plan is not None else ()
+        # positional, in Decision's field order (the keywords cost more than the rest here)
+        return Decision(outcome.status, self._ref, day, request_id, category, rules, candidates,
+                        questions, docs_required, docs_missing, departments, workflow,
+                        explanation, plan, notices, None, _received_at(data, facts))
 
     def _rule_ref(self, rule: CompiledRule, epoch: _Epoch) -> RuleRef:
         """A rule without a basis of its own cites its category's version in force (made once
@@ -621,6 +640,10 @@ def _unknown_leaves(node: Node, facts: Facts) -> Iterator[Test]:
     elif isinstance(node, All | AnyOf):
         for part in node.parts:
             yield from _unknown_leaves(part, facts)
+
+
+def _by_id(rule: CompiledRule) -> str:
+    return rule.id
 
 
 def _received_at(data: Mapping[str, Any], facts: Facts) -> dt.datetime | dt.date | None:
