@@ -263,6 +263,15 @@ class Pack:
             if kind == "text" and type(raw) is str and raw.strip():
                 values[path] = TextValue(raw, self._norm(raw))
                 continue
+            if kind == "datetime" and type(raw) is str:
+                parsed = parse_when(raw)
+                if type(parsed) is dt.datetime:
+                    values[path] = parsed
+                    continue
+            if kind == "list" and type(raw) is list and all(
+                    type(v) is str and v in allowed for v in raw):
+                values[path] = frozenset(raw)
+                continue
             value = coerce(path, spec, raw, allowed, self._norm)
             if value is not MISSING:
                 values[path] = value

@@ -334,7 +334,11 @@ class RuleIndex:
         positions = self.positions(facts)
         extra = (*self._postings.get((fname, "v", value), ()),
                  *self._postings.get((fname, "p", None), ()))
-        probe.memo[self] = sorted({*positions, *extra}) if extra else positions
+        if extra:
+            probe.memo[self] = sorted({*positions, *extra})
+        else:  # the request's own candidates
+            probe.memo[self] = positions
+            probe.memo[(self, "rules")] = self.candidates(facts)
 
     def number_thresholds(self, facts: Facts, fname: str) -> list[float]:
         """The numbers at which the candidate rules' tests on the number field ``fname`` can
@@ -353,8 +357,13 @@ class RuleIndex:
 
     def candidates(self, facts: Facts) -> list[CompiledRule]:
         """The rules that can be other than ``False`` for ``facts``, in evaluation order."""
-        rules = self.rules
-        return [rules[i] for i in self.positions(facts)]
+        memo = facts.memo
+        key = (self, "rules")
+        found: list[CompiledRule] | None = memo.get(key)
+        if found is None:
+            rules = self.rules
+            found = memo[key] = [rules[i] for i in self.positions(facts)]
+        return found
 
     # --- why-not
 
