@@ -107,3 +107,28 @@ def test_why_not_names_only_rules_with_a_test_holding_on_a_carried_value(
         return
     for why in decision.explanation.why_not:
         assert _carried_evidence(default_pack, why.rule, request), why
+
+
+def test_the_fast_constructors_build_ordinary_frozen_instances() -> None:
+    import dataclasses
+    import datetime as dt
+
+    from bizroute import decision as d
+
+    check = d.make_check("when.all[0]", "intent", "受理意向", "intent = new", "new", True, None)
+    assert type(check) is d.Check
+    assert check == d.Check("when.all[0]", "intent", "受理意向", "intent = new", "new", True)
+    assert hash(check) == hash(d.Check("when.all[0]", "intent", "受理意向", "intent = new",
+                                       "new", True))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        check.value = "other"  # type: ignore[misc]
+    pack = d.PackRef("p", "1", "x")
+    made = d.make_decision("unmatched", pack, dt.date(2025, 1, 1), None, None, (), (), (), (),
+                           (), (), None, d.make_explanation((), ()), None, (), None, None)
+    assert made == d.Decision("unmatched", pack, dt.date(2025, 1, 1))
+    assert made.to_dict() == d.Decision("unmatched", pack, dt.date(2025, 1, 1)).to_dict()
+    assert dataclasses.replace(made, status="decided").status == "decided"
+    for maker, cls in [(d.make_answer, d.Answer), (d.make_why_not, d.WhyNot),
+                       (d.make_rule_explanation, d.RuleExplanation)]:
+        values = [f"v{i}" for i in range(len(dataclasses.fields(cls)))]
+        assert maker(*values) == cls(*values)

@@ -414,6 +414,23 @@ def compile_node(node: Node) -> Evaluator:
         else:
             if_missing = False if node.absent_is_false else None
 
+        finder = node.finder
+        if node.op == "mentions" and isinstance(finder, MentionFinder):
+            # make_mentions' predicate, with its per-request cache read here
+            key = finder.cache_key
+            find = finder
+
+            def mentions(facts: Facts) -> Truth:
+                value = facts.values.get(name, MISSING)
+                if value is MISSING:
+                    return if_missing
+                cache = facts._mention_cache
+                if key in cache:
+                    return cache[key] is not None
+                return find(value, facts) is not None
+
+            return mentions
+
         def test(facts: Facts) -> Truth:
             value = facts.values.get(name, MISSING)
             if value is MISSING:

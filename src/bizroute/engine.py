@@ -46,6 +46,12 @@ from .decision import (
     RuleRef,
     Status,
     WhyNot,
+    make_answer,
+    make_check,
+    make_decision,
+    make_explanation,
+    make_rule_explanation,
+    make_why_not,
 )
 from .errors import InputError
 from .findings import Finding
@@ -401,7 +407,7 @@ class Pack:
             for rule in sorted(explained, key=_by_id) if len(explained) > 1 else explained:
                 because.append(self._explain_rule(rule, facts))
             chosen = {r.category for r in top} | {r.category for r in outcome.unknown}
-            explanation = Explanation(tuple(because), self._why_not(
+            explanation = make_explanation(tuple(because), self._why_not(
                 facts, epoch, chosen, category.group if category else None))
         else:
             explanation = _NO_EXPLANATION
@@ -414,7 +420,7 @@ class Pack:
         notices = tuple(n for n in plan.notices if not is_plan_only_notice(n)
                         ) if plan is not None else ()
         # positional, in Decision's field order (the keywords cost more than the rest here)
-        return Decision(outcome.status, self._ref, day, request_id, category, rules, candidates,
+        return make_decision(outcome.status, self._ref, day, request_id, category, rules, candidates,
                         questions, docs_required, docs_missing, departments, workflow,
                         explanation, plan, notices, None, _received_at(data, facts))
 
@@ -502,7 +508,7 @@ class Pack:
                     continue
             runs.append([interval, interval, value, answer])
         unit = spec.unit or ""
-        return tuple(Answer(value, first.join(last).label(unit), a.status, a.category,
+        return tuple(make_answer(value, first.join(last).label(unit), a.status, a.category,
                             a.category_name) for first, last, value, a in runs)
 
     def _answer(self, facts: Facts, epoch: _Epoch, fname: str, value: Any, label: str) -> Answer:
@@ -512,13 +518,13 @@ class Pack:
             epoch.index.seed_probe(facts, probe, fname, value)
         outcome = self._evaluate(probe, epoch, facts, fname)
         cid = outcome.top[0].category if outcome.status == "decided" else None
-        return Answer(value, label, outcome.status, cid,
+        return make_answer(value, label, outcome.status, cid,
                       self._cat_name(cid, epoch) if cid else None)
 
     def _explain_rule(self, rule: CompiledRule, facts: Facts) -> RuleExplanation:
         checks: list[Check] = []
         result = _trace_checks(rule.node, facts, checks, self._labels)
-        return RuleExplanation(rule.id, rule.category, result, tuple(checks))
+        return make_rule_explanation(rule.id, rule.category, result, tuple(checks))
 
     def _check(self, leaf: LeafResult) -> Check:
         spec = self.fields.get(leaf.field)
@@ -554,7 +560,7 @@ class Pack:
             check = self._leaf_check(first[0], first[1], facts) if first else None
             reason = (f"{check.test}: {'缺失' if check.value is None else check.value!r}"
                       if check else "条件不成立")
-            out.append(WhyNot(rule.category, self._cat_name(rule.category, epoch), rule.id,
+            out.append(make_why_not(rule.category, self._cat_name(rule.category, epoch), rule.id,
                               check, reason))
         return tuple(out)
 
@@ -570,7 +576,7 @@ class Pack:
         for _ in range(negations):
             test = f"not ({test})"
             result = None if result is None else not result
-        return Check(leaf.path, leaf.field_name, self._labels.get(leaf.field_name, leaf.field_name),
+        return make_check(leaf.path, leaf.field_name, self._labels.get(leaf.field_name, leaf.field_name),
                      test, shown, result, matched)
 
 
@@ -590,7 +596,7 @@ def _trace_checks(node: Node, facts: Facts, out: list[Check], labels: Mapping[st
         if leaf.finder is not None and value is not MISSING:
             matched = leaf.finder(value, facts)
         shown = None if value is MISSING else getattr(value, "raw", value)
-        out.append(Check(leaf.path, leaf.field_name, labels.get(leaf.field_name, leaf.field_name),
+        out.append(make_check(leaf.path, leaf.field_name, labels.get(leaf.field_name, leaf.field_name),
                          leaf.describe, shown, result, matched))
         return result
     if kind is All:
@@ -619,7 +625,7 @@ def _trace_checks(node: Node, facts: Facts, out: list[Check], labels: Mapping[st
     if kind is Not:
         inner: list[Check] = []
         value = _trace_checks(node.part, facts, inner, labels)  # type: ignore[attr-defined]
-        out.extend(Check(c.path, c.field, c.label, f"not ({c.test})", c.value,
+        out.extend(make_check(c.path, c.field, c.label, f"not ({c.test})", c.value,
                          None if c.result is None else not c.result, c.matched) for c in inner)
         return None if value is None else not value
     trace: list[LeafResult] = []
