@@ -102,6 +102,9 @@ class CompiledCategory:
     departments: tuple[Named, ...]
     # the documents when none has a condition (then every decision shares this tuple)
     unconditional: tuple[Named, ...] | None = None
+    # the tuples of required and missing documents made so far, shared by the decisions that
+    # need the same ones (a few per category; see Pack._documents)
+    shared: dict[tuple[int, ...], tuple[Named, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if all(cond is None for _, cond in self.documents):
@@ -391,12 +394,7 @@ class Pack:
             compiled = epoch.categories.get(outcome.top[0].category)
             if compiled is not None:
                 category = compiled.ref
-                docs_required = compiled.unconditional if compiled.unconditional is not None \
-                    else tuple(named for named, cond in compiled.documents
-                               if cond is None or cond.evaluate(facts) is not False)
-                presented = facts.values.get("documents_presented")
-                docs_missing = tuple(d for d in docs_required if d.id not in presented
-                                     ) if presented else docs_required
+                docs_required, docs_missing = self._documents(compiled, facts)
                 departments = compiled.departments
                 workflow = compiled.model.workflow
         # outputs are sorted by id so that the order of files and rules never shows
@@ -423,6 +421,33 @@ class Pack:
         return make_decision(outcome.status, self._ref, day, request_id, category, rules, candidates,
                         questions, docs_required, docs_missing, departments, workflow,
                         explanation, plan, notices, None, _received_at(data, facts))
+
+    def _documents(self, compiled: CompiledCategory, facts: Facts,
+                   ) -> tuple[tuple[Named, ...], tuple[Named, ...]]:
+        """The documents a decided request needs and those it did not present, as tuples
+        shared by every decision with the same ones (kept by their positions in the
+        category's list)."""
+        documents = compiled.documents
+        shared = compiled.shared
+        if compiled.unconditional is not None:
+            required = compiled.unconditional
+            positions: tuple[int, ...] = tuple(range(len(documents)))
+        else:
+            positions = tuple(i for i, (_, cond) in enumerate(documents)
+                              if cond is None or cond.evaluate(facts) is not False)
+            required = shared.get(positions)  # type: ignore[assignment]
+            if required is None:
+                required = shared[positions] = tuple(documents[i][0] for i in positions)
+        presented = facts.values.get("documents_presented")
+        if not presented:
+            return required, required
+        absent = tuple(i for i in positions if documents[i][0].id not in presented)
+        missing = shared.get(absent)
+        if missing is None:
+            if len(shared) >= 1_000:  # a few combinations in practice; never grow unbounded
+                shared.clear()
+            missing = shared[absent] = tuple(documents[i][0] for i in absent)
+        return required, missing
 
     def _rule_ref(self, rule: CompiledRule, epoch: _Epoch) -> RuleRef:
         """A rule without a basis of its own cites its category's version in force (made once

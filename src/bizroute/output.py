@@ -83,6 +83,7 @@ class FastEncoder:
         self.enabled = _key_order() == FAST_KEYS
         self._by_value: dict[Any, str] = {}  # hashable parts (rules, documents, pack)
         self._by_id: dict[int, tuple[Any, str]] = {}  # the others (a category holds a dict)
+        self._segments: dict[tuple[int, int, int], tuple[Any, Any, Any, Any, str]] = {}
 
     def _text(self, obj: Any) -> str:
         # the pack's own objects are found by identity, without hashing their contents
@@ -105,6 +106,27 @@ class FastEncoder:
         self._by_id[id(obj)] = (obj, text)  # (holding obj keeps its id from being reused)
         return text
 
+    def _documents(self, d: Decision) -> str:
+        """The documents, departments and workflow part. A decided request usually carries
+        its category's own tuples (shared by every decision of that category), so the text
+        is kept by their identity (the cache holds them: their ids cannot be reused)."""
+        required, missing, departments = d.documents_required, d.documents_missing, d.departments
+        key = (id(required), id(missing), id(departments))
+        hit = self._segments.get(key)
+        if (hit is not None and hit[0] is required and hit[1] is missing
+                and hit[2] is departments and hit[3] == d.workflow):
+            return hit[4]
+        text = self._text
+        segment = "".join([
+            ', "documents": {"required": [', ", ".join([text(x) for x in required]),
+            '], "missing": [', ", ".join([text(x) for x in missing]),
+            ']}, "departments": [', ", ".join([text(x) for x in departments]),
+            '], "workflow": ', "null" if d.workflow is None else _ENCODE(d.workflow)])
+        if len(self._segments) >= 10_000:
+            self._segments.clear()
+        self._segments[key] = (required, missing, departments, d.workflow, segment)
+        return segment
+
     def encode(self, record: Record | None, d: Decision, explain: bool) -> str | None:
         if not self.enabled:
             return None
@@ -115,15 +137,13 @@ class FastEncoder:
             ', "request_id": ', "null" if d.request_id is None else dumps(d.request_id),
             ', "status": "', d.status,
             '", "category": ', text(d.category) if d.category is not None else "null",
-            ', "rules": [', ", ".join([text(r) for r in d.rules]),
+            ', "rules": [', text(d.rules[0]) if len(d.rules) == 1
+            else ", ".join([text(r) for r in d.rules]),
             '], "candidates": ',
             dumps([c.to_dict() for c in d.candidates]) if d.candidates else "[]",
             ', "questions": ',
             dumps([q.to_dict() for q in d.questions]) if d.questions else "[]",
-            ', "documents": {"required": [', ", ".join([text(x) for x in d.documents_required]),
-            '], "missing": [', ", ".join([text(x) for x in d.documents_missing]),
-            ']}, "departments": [', ", ".join([text(x) for x in d.departments]),
-            '], "workflow": ', "null" if d.workflow is None else dumps(d.workflow),
+            self._documents(d),
         ]
         if explain:
             parts += [', "explanation": ', dumps(d.explanation.to_dict())]
