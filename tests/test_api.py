@@ -49,3 +49,24 @@ def test_textnorm_docstring_examples_hold() -> None:
     for module in (textnorm, intake):
         failures, _ = doctest.testmod(module)
         assert failures == 0, module.__name__
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    from tests.conftest import PACKS
+
+    assert gc.isenabled()
+    bizroute.load_pack(PACKS / "valid" / "minimal")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        bizroute.load_pack(PACKS / "valid" / "minimal")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    try:
+        bizroute.load_pack(PACKS / "invalid" / "refs" / "unknown-field")
+    except bizroute.PackError:
+        pass
+    assert gc.isenabled()

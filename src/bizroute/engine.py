@@ -58,7 +58,7 @@ from .findings import Finding
 from .index import RuleIndex, TermScanner, collect_terms
 from .index import held_first as count_held_first
 from .intake import Request, as_mapping, coerce, parse_when
-from .loader import Compiler, Located, PackSource
+from .loader import Compiler, Located, PackSource, without_gc
 from .plan import is_plan_only_notice
 from .textnorm import normalise
 from .workflow import CompiledWorkflow, compile_workflow
@@ -773,6 +773,7 @@ def _number_points(thresholds: list[float]) -> list[tuple[float, _Interval]]:
 # --- compilation -------------------------------------------------------------------------------
 
 
+@without_gc
 def compile_pack(source: PackSource, findings: list[Finding]) -> Pack | None:
     """Check references, compile conditions and build the :class:`Pack` (``None`` on errors)."""
     compiler = Compiler(source, findings)

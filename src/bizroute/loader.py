@@ -7,13 +7,15 @@ is an error, :func:`load_pack` raises one :class:`~bizroute.errors.PackError` ca
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -205,6 +207,33 @@ def validate_entry(model: type[T], data: Any, base: Path_, smap: SourceMap,
 # --- reading -----------------------------------------------------------------------------------
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def without_gc(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` with the cyclic garbage collector paused.
+
+    Loading builds hundreds of thousands of small, long-lived objects and frees almost
+    nothing; the collector's repeated passes over them cost more than the work itself (a
+    3,000-rule pack: 1.3-1.8 s with it, 0.6 s without). It is switched back on afterwards
+    (only if it was on), so nested calls and callers that turned it off are left alone.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return wrapper
+
+
+@without_gc
 def read_pack(root: Path, findings: list[Finding]) -> PackSource:
     """Read every pack file under ``root`` into validated, located entries."""
     entries: dict[str, list[Located]] = {name: [] for name in m.SECTIONS}
@@ -333,6 +362,7 @@ class Compiler:
         self.workflow_ids = {w.obj.id for w in source.entries["workflows"]}
         self.category_ids = {c.obj.id for c in source.entries["categories"]}
         self._vocab_terms: dict[str, tuple[str, ...]] = {}
+        self._allowed_cache: dict[int, frozenset[str]] = {}
 
     def norm(self, text: str) -> str:
         return normalise(text, traditional_to_simplified=self.traditional)
@@ -495,10 +525,15 @@ class Compiler:
         value = resolve(operand)
         return _BAD if value is _BAD else check_value(value)
 
-    def allowed_values(self, spec: m.FieldSpec) -> set[str]:
-        if spec.values_from == "documents":
-            return set(self.document_ids)
-        return set(spec.value_labels())
+    def allowed_values(self, spec: m.FieldSpec) -> frozenset[str]:
+        # cached per field spec: every enum test of every rule asks
+        key = id(spec)
+        cached = self._allowed_cache.get(key)
+        if cached is None:
+            cached = (frozenset(self.document_ids) if spec.values_from == "documents"
+                      else frozenset(spec.value_labels()))
+            self._allowed_cache[key] = cached
+        return cached
 
     # --- references
 

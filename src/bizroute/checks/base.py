@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..codes import REGISTRY, CodeInfo, make_finding, register
 from ..findings import Finding, Severity
+from ..loader import without_gc
 
 if TYPE_CHECKING:
     from ..analysis import Analysis
@@ -188,6 +189,7 @@ def place(issue: Issue, check: type[Check]) -> Finding:
                         hint=issue.hint, severity=issue.severity)
 
 
+@without_gc  # the analysis, like loading, builds many long-lived objects (see without_gc)
 def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable[str] = (),
                ) -> PackReport:
     """Load a pack with every load finding, then run the registered checks on it."""
