@@ -247,8 +247,9 @@ def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]
     if node is None:
         return None, builder.smap, []
     try:
-        # measured before building: aliases are shared nodes, so this is cheap even for a bomb
-        if _expanded_size(node, {}, set()) > NODE_BUDGET:
+        # measured before building: aliases are shared nodes, so this is cheap even for a bomb;
+        # a text without '&' has no anchors, hence no aliases, and cannot expand
+        if "&" in text and _expanded_size(node, {}, set()) > NODE_BUDGET:
             raise _BudgetExceeded
         data = builder.build(node, ())
     except _Reject as rejected:
