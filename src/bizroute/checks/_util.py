@@ -68,3 +68,16 @@ def conditions(obj: Any) -> Iterator[m.Condition]:
 def rule_loc(pack: Pack, index: int) -> Any:
     """The located model of the compiled rule at ``index``."""
     return pack.source.entries["rules"][pack.rules[index].order]
+
+
+def not_covered(ctx: Any, section: str) -> Iterator[Any]:
+    """Each object of ``section`` (``rules`` or ``categories``) that no example case covers,
+    once. Nothing when the pack has no cases at all: coverage then means nothing."""
+    if not ctx.case_load[0]:
+        return
+    missing = set(ctx.coverage[section]["missing"])
+    seen: set[str] = set()
+    for loc in ctx.source.entries[section]:
+        if loc.obj.id in missing and loc.obj.id not in seen:
+            seen.add(loc.obj.id)
+            yield loc

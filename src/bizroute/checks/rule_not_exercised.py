@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from ..findings import Severity
+from ._util import not_covered
 from .base import Check, CheckContext, Issue, register_check
 
 
@@ -35,11 +36,5 @@ class RuleNotExercised(Check):
     severity: ClassVar[Severity] = "info"
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
-        if not ctx.case_load[0]:
-            return
-        missing = set(ctx.coverage["rules"]["missing"])
-        seen: set[str] = set()
-        for loc in ctx.source.entries["rules"]:
-            if loc.obj.id in missing and loc.obj.id not in seen:
-                seen.add(loc.obj.id)
-                yield Issue(f"no example case is decided by rule {loc.obj.id!r}", loc, ("id",))
+        for loc in not_covered(ctx, "rules"):
+            yield Issue(f"no example case is decided by rule {loc.obj.id!r}", loc, ("id",))
