@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import doctest
 
+import pytest
+
 import bizroute
 
 
@@ -65,8 +67,15 @@ def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
-    try:
+    with pytest.raises(bizroute.PackError):  # and after a pack that fails to load
         bizroute.load_pack(PACKS / "invalid" / "refs" / "unknown-field")
-    except bizroute.PackError:
-        pass
     assert gc.isenabled()
+
+
+def test_a_pack_cannot_be_changed_after_loading(minimal_pack: bizroute.Pack) -> None:
+    with pytest.raises(AttributeError):
+        minimal_pack.id = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        minimal_pack.fields["x"] = minimal_pack.fields["intent"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        del minimal_pack.documents["id_card"]  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from . import models as m
@@ -146,18 +147,22 @@ class Pack:
         self.version = info.version
         self.digest = source.digest
         self.path: Path = source.root
-        self.fields: dict[str, m.FieldSpec] = dict(info.fields)
+        self.fields: Mapping[str, m.FieldSpec] = MappingProxyType(dict(info.fields))
         self.warnings: tuple[Finding, ...] = tuple(f for f in findings if f.severity != "error")
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self._categories = categories
         self._ref = PackRef(info.id, info.version, source.digest)
         self._allowed = {p: frozenset(compiler.allowed_values(s)) for p, s in self.fields.items()}
         self._traditional = info.text.traditional_to_simplified
-        self.documents = {d.obj.id: _named(d.obj) for d in source.entries["documents"]}
-        self.departments = {d.obj.id: d.obj for d in source.entries["departments"]}
-        self.vocabularies = {v.obj.id: v.obj for v in source.entries["vocabularies"]}
-        self.sources = {s.obj.id: s.obj for s in source.entries["sources"]}
-        self.groups = {g.obj.id: g.obj for g in source.entries["groups"]}
+        # read-only views: a pack is shared between threads and never changes after loading
+        self.documents = MappingProxyType({d.obj.id: _named(d.obj)
+                                           for d in source.entries["documents"]})
+        self.departments = MappingProxyType({d.obj.id: d.obj
+                                             for d in source.entries["departments"]})
+        self.vocabularies = MappingProxyType({v.obj.id: v.obj
+                                              for v in source.entries["vocabularies"]})
+        self.sources = MappingProxyType({s.obj.id: s.obj for s in source.entries["sources"]})
+        self.groups = MappingProxyType({g.obj.id: g.obj for g in source.entries["groups"]})
         self.workflows: dict[str, list[Located]] = {}
         for w in source.entries["workflows"]:
             self.workflows.setdefault(w.obj.id, []).append(w)
@@ -179,6 +184,13 @@ class Pack:
         # graphs, topological orders and critical paths are built once here; a plan per
         # request is only variant picks and date arithmetic
         self._planner = Planner(workflows or {}, WorkCalendar.for_pack(info.calendar))
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # public attributes are fixed once built; private ones hold the per-date caches
+        if not name.startswith("_") and getattr(self, "_sealed", False):
+            raise AttributeError(f"a Pack is immutable; {name!r} cannot be set")
+        object.__setattr__(self, name, value)
 
     # --- public API
 
