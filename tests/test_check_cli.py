@@ -224,3 +224,14 @@ def test_a_waived_warning_neither_shows_nor_fails_strict(tmp_path: Path,
     main(["check", "--format", "json", str(pack)])
     (entry,) = json.loads(capsys.readouterr().out)["packs"]
     assert [w["code"] for w in entry["waived"]] == ["BR402"] and not entry["findings"]
+
+
+def test_the_shipped_cases_schema_is_up_to_date_and_named_by_the_case_files(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "--cases"]) == 0
+    printed = capsys.readouterr().out
+    shipped = (ROOT / "rules" / "schema" / "cases.schema.json").read_text(encoding="utf-8")
+    assert printed == shipped, "run: bizroute schema --cases -o rules/schema/cases.schema.json"
+    for case_file in (ROOT / "rules" / "tests").glob("*.yaml"):
+        first = case_file.read_text(encoding="utf-8").splitlines()[0]
+        assert first == "# yaml-language-server: $schema=../schema/cases.schema.json", case_file
