@@ -594,30 +594,32 @@ class Pack:
                                                          item[1].category))
         out = []
         for _score, rule, first in ranked[:WHY_NOT_LIMIT]:
-            check = self._leaf_check(first[0], first[1], facts) if first else None
+            check = _leaf_check(first[0], facts, self._labels, first[1]) if first else None
             reason = (f"{check.test}: {'缺失' if check.value is None else check.value!r}"
                       if check else "条件不成立")
             out.append(make_why_not(rule.category, self._cat_name(rule.category, epoch), rule.id,
                               check, reason))
         return tuple(out)
 
-    def _leaf_check(self, leaf: Test, negations: int, facts: Facts) -> Check:
-        """The check a trace shows for ``leaf`` under ``negations`` levels of ``not``."""
-        result = leaf.evaluate(facts)
-        value = facts.values.get(leaf.field_name, MISSING)
-        matched = None
-        if leaf.finder is not None and value is not MISSING:
-            matched = leaf.finder(value, facts)
-        shown = None if value is MISSING else getattr(value, "raw", value)
-        test = leaf.describe
-        for _ in range(negations):
-            test = f"not ({test})"
-            result = None if result is None else not result
-        return make_check(leaf.path, leaf.field_name, self._labels.get(leaf.field_name, leaf.field_name),
-                     test, shown, result, matched)
-
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _leaf_check(leaf: Test, facts: Facts, labels: Mapping[str, str], negations: int = 0,
+                ) -> Check:
+    """The check an explanation shows for ``leaf``, under ``negations`` levels of ``not``."""
+    result = leaf.evaluate(facts)
+    value = facts.values.get(leaf.field_name, MISSING)
+    matched = None
+    if leaf.finder is not None and value is not MISSING:
+        matched = leaf.finder(value, facts)
+    shown = None if value is MISSING else getattr(value, "raw", value)
+    test = leaf.describe
+    for _ in range(negations):
+        test = f"not ({test})"
+        result = None if result is None else not result
+    return make_check(leaf.path, leaf.field_name, labels.get(leaf.field_name, leaf.field_name),
+                      test, shown, result, matched)
 
 
 def _trace_checks(node: Node, facts: Facts, out: list[Check], labels: Mapping[str, str],
@@ -626,16 +628,9 @@ def _trace_checks(node: Node, facts: Facts, out: list[Check], labels: Mapping[st
     checks as converting its leaf results)."""
     kind = type(node)
     if kind is Test:
-        leaf: Test = node  # type: ignore[assignment]
-        result = leaf.evaluate(facts)
-        value = facts.values.get(leaf.field_name, MISSING)
-        matched = None
-        if leaf.finder is not None and value is not MISSING:
-            matched = leaf.finder(value, facts)
-        shown = None if value is MISSING else getattr(value, "raw", value)
-        out.append(make_check(leaf.path, leaf.field_name, labels.get(leaf.field_name, leaf.field_name),
-                         leaf.describe, shown, result, matched))
-        return result
+        check = _leaf_check(node, facts, labels)  # type: ignore[arg-type]
+        out.append(check)
+        return check.result
     if kind is All:
         unknown = False
         for part in node.parts:  # type: ignore[attr-defined]
