@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bizroute import InputError, Pack, Request, load_pack
+from bizroute.intake import parse_when
 from tests.helpers import FIELDS, category, write_pack
 
 DAY = dt.date(2025, 3, 1)
@@ -159,6 +160,32 @@ def test_request_that_does_not_fit_the_fields_is_an_input_error(
         minimal_pack.classify(request_data)
     assert info.value.field == field
     assert field in str(info.value)
+
+
+_T = dt.datetime
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-09-26", dt.date(2025, 9, 26)),
+    (" 2025-09-26 ", dt.date(2025, 9, 26)),
+    ("2025/09/26", dt.date(2025, 9, 26)),
+    ("2025-09-26T09", _T(2025, 9, 26, 9)),
+    ("2025-09-26T09:30", _T(2025, 9, 26, 9, 30)),
+    ("2025-09-26 09:30", _T(2025, 9, 26, 9, 30)),
+    ("2025/09/26 09:30", _T(2025, 9, 26, 9, 30)),
+    ("2025-09-26T09:30 ", _T(2025, 9, 26, 9, 30)),
+    ("20250926T0930", _T(2025, 9, 26, 9, 30)),
+    ("2025-09-26T09:30:00.5", _T(2025, 9, 26, 9, 30, 0, 500000)),
+    ("2025-09-26T09:30Z", _T(2025, 9, 26, 9, 30)),  # the zone is dropped, not converted
+    ("2025-09-26T09:30:00+08:00", _T(2025, 9, 26, 9, 30)),
+    ("2025-09-26T", None),
+    ("2025-09-26T24:00", None),
+    ("yesterday", None),
+    (20250926, None),
+])
+def test_received_at_text_reads_as_a_date_or_date_time(text: Any, expected: Any) -> None:
+    assert parse_when(text) == expected
+    assert type(parse_when(text)) is type(expected)
 
 
 def test_request_must_be_a_mapping(minimal_pack: Pack) -> None:

@@ -31,7 +31,10 @@ class TextMatcher:
         if not self.cues or self.window <= 0:
             return False
         before = text[max(0, start - self.window) : start]
-        if not any(cue in before for cue in self.cues):
+        for cue in self.cues:  # a loop, not any(): this runs for every term occurrence
+            if cue in before:
+                break
+        else:
             return False  # no cue at all: cutting at clause breaks cannot find one
         for brk in self.breaks:
             cut = before.rfind(brk)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import models as m
 from .conditions import (
@@ -120,8 +120,7 @@ class _Epoch:
     rule_refs: dict[str, RuleRef] = field(default_factory=dict)  # filled by Pack._rule_ref
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
+class _Outcome(NamedTuple):  # a tuple: made for every request and every probe
     status: Status
     top: tuple[CompiledRule, ...]
     unknown: tuple[CompiledRule, ...]

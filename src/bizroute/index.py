@@ -81,11 +81,14 @@ class TermScanner:
         for fname, (automaton, known) in self._automata.items():
             value = values.get(fname)
             if isinstance(value, TextValue) and value.hits is None:
+                # occurrences come by ascending end, so each term's starts come ascending
                 starts: dict[str, list[int]] = {}
                 for end, (term, back) in automaton.iter(value.norm):
-                    starts.setdefault(term, []).append(end - back)
-                for found in starts.values():
-                    found.sort()
+                    found = starts.get(term)
+                    if found is None:
+                        starts[term] = [end - back]
+                    else:
+                        found.append(end - back)
                 value.hits = TermHits(known, starts)
 
 
@@ -300,6 +303,19 @@ class RuleIndex:
             by_kind[kind].append(fname)
         self._probe_m, self._probe_v, self._probe_p, self._probe_t = (
             tuple(by_kind[k]) for k in ("m", "v", "p", "t"))
+        # the same posting lists by field, read by positions() without making signals
+        lists: dict[str, dict[str, Any]] = {"m": {}, "p": {}, "v": {}, "t": {}}
+        for (fname, kind, what), rules in self._postings.items():
+            if kind in ("m", "p"):
+                lists[kind][fname] = rules
+            else:
+                lists[kind].setdefault(fname, {})[what] = rules
+        self._by_missing: tuple[tuple[str, tuple[int, ...]], ...] = tuple(lists["m"].items())
+        self._by_present: tuple[tuple[str, tuple[int, ...]], ...] = tuple(lists["p"].items())
+        self._by_value: tuple[tuple[str, dict[Any, tuple[int, ...]]], ...] = tuple(
+            lists["v"].items())
+        self._by_term: tuple[tuple[str, dict[str, tuple[int, ...]]], ...] = tuple(
+            lists["t"].items())
 
     def fired(self, facts: Facts) -> list[Signal]:
         """:meth:`signals` as a list, computed once per request."""
@@ -311,19 +327,34 @@ class RuleIndex:
         return found
 
     def positions(self, facts: Facts) -> list[int]:
-        """Positions (in :attr:`rules`) of the rules that can be other than ``False``."""
+        """Positions (in :attr:`rules`) of the rules that can be other than ``False``: the
+        posting lists of :meth:`signals`, read field by field."""
         memo = facts.memo
         found: list[int] | None = memo.get(self)
         if found is not None:
             return found
-        postings = self._postings
+        values = facts.values
         hit: set[int] = set(self._always)
-        for signal in self.fired(facts):
-            posting = postings.get(signal)
-            if posting is not None:
-                hit.update(posting)
-        found = sorted(hit)
-        memo[self] = found
+        for fname, rules in self._by_missing:
+            if fname not in values:
+                hit.update(rules)
+        for fname, by_value in self._by_value:
+            value = values.get(fname, MISSING)
+            if value is not MISSING:
+                selected = by_value.get(value)
+                if selected is not None:
+                    hit.update(selected)
+        for fname, rules in self._by_present:
+            if fname in values:
+                hit.update(rules)
+        for fname, by_term in self._by_term:
+            value = values.get(fname)
+            if isinstance(value, TextValue) and value.hits is not None:
+                for term in value.hits.starts:
+                    selected = by_term.get(term)
+                    if selected is not None:
+                        hit.update(selected)
+        found = memo[self] = sorted(hit)
         return found
 
     def seed_probe(self, facts: Facts, probe: Facts, fname: str, value: Any) -> None:

@@ -129,7 +129,17 @@ def coerce(path: str, spec: FieldSpec, value: Any, allowed: frozenset[str],
 
 
 def parse_when(value: Any) -> dt.date | dt.datetime | None:
-    """A date or date-time from a value or ISO text (``2025-09-26``, ``2025-09-26T09:30``)."""
+    """A date or date-time from a value or ISO text (``2025-09-26``, ``2025-09-26T09:30``).
+
+    A time zone is dropped (the wall-clock time is kept)."""
+    if type(value) is str and len(value) > 10:
+        # most date-times are ISO 8601 as they are: read them without the clean-up below
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed.replace(tzinfo=None) if parsed.tzinfo else parsed
     if isinstance(value, dt.datetime | dt.date):
         return value
     if not isinstance(value, str):
