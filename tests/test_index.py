@@ -249,6 +249,41 @@ def test_why_not_sees_rules_whose_first_test_is_unknown(tmp_path: Path) -> None:
         _same(pack, plain, request)
 
 
+# --- questions about an enum field: one probe for the values no rule names
+
+_NAMING_RULES = """\
+categories:
+{cats}rules:
+  - {{id: ra, category: ca, when: {{all: [{{field: intent, eq: a}}, {{field: flag, eq: true}}]}}}}
+  - {{id: rb, category: cb, when: {{all: [{{field: intent, not_in: [a, b]}},
+                                          {{field: description, mentions: outage}}]}}}}
+  - {{id: rc, category: cc, priority: 5, when: {{field: capacity, gt: 100}}}}
+"""
+
+
+def _naming_pack(directory: Path) -> Pack:
+    from tests.helpers import category
+    from tests.helpers import write_pack as write_test_pack
+
+    cats = "".join(category(c) for c in ("ca", "cb", "cc"))
+    return load_pack(write_test_pack(directory, _NAMING_RULES.format(cats=cats)))
+
+
+@pytest.mark.parametrize(("request_data", "named"), [
+    ({"flag": True, "description": "你好"}, {"a"}),  # only ra (by "intent missing") names one
+    ({"flag": True}, {"a", "b"}),  # rb too, unknown without a description: it names a and b
+    ({"description": "停电了"}, {"a", "b"}),
+    ({"description": "停电了", "capacity": 50}, {"a", "b"}),
+])
+def test_a_question_probes_each_named_value_and_one_other(
+        tmp_path: Path, request_data: dict[str, Any], named: set[str]) -> None:
+    pack = _naming_pack(tmp_path)
+    index = pack._epoch(DAY).index
+    facts = pack.facts(request_data)
+    assert index is not None and index.named_values(facts, "intent") == named
+    _same(pack, plain_copy(pack), request_data)
+
+
 # --- literals of regular expressions ---------------------------------------------------------
 
 _ATOMS = st.sampled_from(["a", "b", "电", "表", ".", "[ab]", "[电表]", "(a|b)", "(电表|表)", "(a|)",

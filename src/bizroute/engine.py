@@ -499,12 +499,28 @@ class Pack:
             if spec.type == "number":
                 answers = self._number_answers(facts, epoch, fname, spec)
             else:
-                answers = tuple(self._answer(facts, epoch, fname, value, label)
-                                for value, label in self._answer_values(fname, spec))
+                answers = self._value_answers(facts, epoch, fname, spec)
             ask = spec.question or f"请提供：{spec.label}"
             questions.append(Question(fname, spec.label, spec.label_en, ask, tuple(sorted(rule_ids)),
                                       answers))
         return tuple(questions)
+
+    def _value_answers(self, facts: Facts, epoch: _Epoch, fname: str, spec: m.FieldSpec,
+                       ) -> tuple[Answer, ...]:
+        """An answer for each value; the values no candidate rule names lead to the same
+        place (see RuleIndex.named_values), so one probe answers for all of them."""
+        named = epoch.index.named_values(facts, fname) if epoch.index is not None else None
+        answers = []
+        shared: Answer | None = None
+        for value, label in self._answer_values(fname, spec):
+            if named is None or value in named:
+                answers.append(self._answer(facts, epoch, fname, value, label))
+                continue
+            if shared is None:
+                shared = self._answer(facts, epoch, fname, value, label)
+            answers.append(make_answer(value, label, shared.status, shared.category,
+                                       shared.category_name))
+        return tuple(answers)
 
     def _answer_values(self, fname: str, spec: m.FieldSpec) -> list[tuple[Any, str]]:
         if spec.type == "enum":

@@ -265,6 +265,7 @@ class RuleIndex:
         self._always = tuple(always)
         self._probe = _probe_fields(self._postings)
         self._number_operands: dict[str, list[tuple[float, ...]]] = {}
+        self._enum_operands: dict[str, list[frozenset[Any] | None]] = {}
         # for exact why-not: which rules could have some test hold
         self._leaf_postings: dict[Signal, _Hits] = {}
         self._other_leaves: list[tuple[Test, _Hits]] = []
@@ -312,6 +313,7 @@ class RuleIndex:
                 lists[kind].setdefault(fname, {})[what] = rules
         self._by_missing: tuple[tuple[str, tuple[int, ...]], ...] = tuple(lists["m"].items())
         self._by_present: tuple[tuple[str, tuple[int, ...]], ...] = tuple(lists["p"].items())
+        self._value_postings: dict[str, dict[Any, tuple[int, ...]]] = lists["v"]
         self._by_value: tuple[tuple[str, dict[Any, tuple[int, ...]]], ...] = tuple(
             lists["v"].items())
         self._by_term: tuple[tuple[str, dict[str, tuple[int, ...]]], ...] = tuple(
@@ -385,6 +387,26 @@ class RuleIndex:
             if operands:
                 points.update(operands)
         return sorted(points)
+
+    def named_values(self, facts: Facts, fname: str) -> set[Any] | None:
+        """The values of the field ``fname`` (missing from ``facts``) that a probe's rules can
+        tell apart: those the probes' candidate rules name. Every other value leads every one
+        of those rules to the same result, so one probe answers for all of them. ``None`` when
+        some candidate tests ``fname`` other than by equality, membership or presence (the
+        loader allows no other test on enum and bool fields; this keeps it safe if it did)."""
+        per_rule = self._enum_operands.get(fname)
+        if per_rule is None:
+            per_rule = self._enum_operands[fname] = [
+                _equality_operands(rule.node, fname) for rule in self.rules]
+        # rules selected by a value name that value; the others are the request's candidates
+        # and those needing the field to be present, evaluated for every probe
+        named = set(self._value_postings.get(fname, ()))
+        for pos in {*self.positions(facts), *self._postings.get((fname, "p", None), ())}:
+            operands = per_rule[pos]
+            if operands is None:
+                return None
+            named.update(operands)
+        return named
 
     def candidates(self, facts: Facts) -> list[CompiledRule]:
         """The rules that can be other than ``False`` for ``facts``, in evaluation order."""
@@ -703,6 +725,26 @@ def _number_operands(node: Node, fname: str) -> tuple[float, ...]:
             if isinstance(v, int | float) and not isinstance(v, bool):
                 out.append(v)
     return tuple(out)
+
+
+_EQUALITY_OPS = frozenset({"eq", "ne", "in", "not_in"})
+
+
+def _equality_operands(node: Node, fname: str) -> frozenset[Any] | None:
+    """The values ``node``'s tests on ``fname`` compare with by (in)equality or membership;
+    ``None`` when a test on ``fname`` compares otherwise (a value it does not name could then
+    still change its result)."""
+    out: set[Any] = set()
+    for leaf in node.leaves():
+        if leaf.field_name != fname or leaf.op == "exists":
+            continue
+        operand = leaf.operand
+        values = operand if isinstance(operand, tuple | list | frozenset | set) else (operand,)
+        if leaf.op not in _EQUALITY_OPS or not all(
+                isinstance(v, str | bool | int) for v in values):
+            return None
+        out.update(values)
+    return frozenset(out)
 
 
 def _has_not(node: Node) -> bool:
