@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bizroute import readers
 from bizroute.readers import ReadError, Record, detect_encoding, detect_format, read_records
@@ -98,6 +100,120 @@ def test_a_two_gigabyte_line_is_an_error_and_never_held_in_memory() -> None:
     assert [r.data for r in records] == [{"id": 1}, None, {"id": 3}]
     assert records[1].line == 2
     assert f"longer than {readers.MAX_RECORD_BYTES:,} bytes" in (records[1].error or "")
+
+
+# --- JSON Lines: orjson first, json where orjson refuses ---------------------------------------
+# A UTF-8 line is parsed by orjson; every line it refuses takes the json path. Together they must
+# give exactly the records that the json path alone gives (same data, types, errors, positions).
+
+
+def json_path_only(data: bytes, enc: str) -> list[tuple[int, int, int | None, str]]:
+    """What reading ``data`` as JSON Lines gives with the standard library alone."""
+    out: list[tuple[int, int, int | None, str]] = []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    index = 0
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        index += 1
+        try:
+            text = raw.decode("utf-8" if enc == "utf-8-sig" else enc)
+        except UnicodeDecodeError as exc:
+            out.append((index, lineno, exc.start + 1, f"ERR: not valid {enc} text "
+                        f"(byte {raw[exc.start]:#04x}); try --encoding"))
+            continue
+        if enc == "utf-8-sig":
+            text = text.removeprefix("\ufeff")
+        try:
+            value = json.loads(text.rstrip("\r"))
+        except json.JSONDecodeError as exc:
+            out.append((index, lineno, exc.colno, f"ERR: invalid JSON: {exc.msg}"))
+            continue
+        out.append((index, lineno, 1, repr(value)))  # repr: 1 and 1.0, nan, big ints differ
+    return out
+
+
+def as_read(data: bytes, enc: str) -> list[tuple[int, int, int | None, str]]:
+    return [(r.index, r.line, r.column, repr(r.data) if r.error is None else f"ERR: {r.error}")
+            for r in read(data, "jsonl", enc)]
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=2**62, max_value=2**70)
+    | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=4),
+    max_leaves=12)
+_number_text = st.from_regex(r"\A-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,25})?([eE][+-]?[0-9]{1,3})?\Z")
+_lines = st.one_of(
+    st.builds(lambda v, ascii_, sep: json.dumps(v, ensure_ascii=ascii_, separators=sep).encode(),
+              _values, st.booleans(), st.sampled_from([(",", ":"), (", ", ": ")])),
+    _number_text.map(lambda n: b'{"n": ' + n.encode() + b"}"),
+    st.sampled_from([
+        b'{"a": NaN}', b'{"a": -Infinity}', b'{"a": 1e400}', b'{"id": 123456789012345678901}',
+        b'{"id": -9223372036854775809}', b'{"id": 18446744073709551615}', b'{"s": "\\ud800"}',
+        b'{"s": "\\udc00\\ud83d\\ude00"}', b'{"a": 1, "a": 2}', b'{"s": "a\tb"}', b'{"a": 01}',
+        b"\xef\xbb\xbf{}", b'{"s": "\xed\xa0\x80"}', b'{"s": "\xc0\xaf"}', b"[1,]", b"{}\x0c",
+        b'{"s": "' + "停电".encode("gb18030") + b'"}', b"", b"  \t", b"\r", b"null", b"[]",
+        b'{"phone": "1234567890123456789"}', b'{"a": 1}\x00']),
+    st.binary(max_size=30))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_lines, st.sampled_from([b"\n", b"\r\n"])), min_size=1, max_size=12),
+       st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]))
+def test_json_lines_read_as_the_json_path_alone_reads_them(
+        lines: list[tuple[bytes, bytes]], enc: str) -> None:
+    data = b"".join(line + end for line, end in lines)
+    expected = json_path_only(data, enc)
+    if not expected:
+        with pytest.raises(ReadError, match="empty"):
+            read(data, "jsonl", enc)
+        return
+    assert as_read(data, enc) == expected
+
+
+def test_a_record_made_fast_is_an_ordinary_frozen_record() -> None:
+    import dataclasses
+
+    made = readers.make_record(2, 5, 1, {"a": 1}, None, "f.jsonl")
+    assert made == Record(2, 5, 1, data={"a": 1}, source="f.jsonl")
+    assert type(made) is Record and made.position == "f.jsonl:5:1"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.line = 6  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("line", "value"), [
+    (b'{"a": NaN, "b": Infinity}', {"a": float("nan"), "b": float("inf")}),
+    (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),
+    (b'{"id": -9223372036854775809}', {"id": -9223372036854775809}),
+    (b'{"s": "\\ud800"}', {"s": "\ud800"}),
+    (b'{"a": 1e400}', {"a": float("inf")}),
+    (b'{"a": 1, "a": 2}', {"a": 2}),
+    (b'{"a": 1}\r', {"a": 1}),
+], ids=["nan and infinity", "an integer beyond 64 bits", "below the smallest 64-bit integer",
+        "a lone surrogate escape", "a number beyond the largest float", "a repeated key",
+        "a carriage return"])
+def test_json_lines_accept_what_json_accepts(line: bytes, value: dict[str, Any]) -> None:
+    (record,) = read(line + b"\n", "jsonl", "utf-8")
+    assert repr(record.data) == repr(value)
+
+
+@pytest.mark.parametrize(("data", "enc", "expected"), [
+    (b'\xef\xbb\xbf{"a": 1}\n\xef\xbb\xbf{"b": 2}\n', "utf-8-sig",
+     [(1, 1, 1, {"a": 1}), (2, 2, 1, {"b": 2})]),
+    (b'\xef\xbb\xbf{"a": 1}\n', "utf-8",
+     [(1, 1, 1, "ERR: invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)")]),
+    (b'{"s": "a\tb"}\n', "utf-8", [(1, 1, 9, "ERR: invalid JSON: Invalid control character at")]),
+    (b'{"s": "\xed\xa0\x80"}\n', "utf-8",
+     [(1, 1, 8, "ERR: not valid utf-8 text (byte 0xed); try --encoding")]),
+], ids=["a byte order mark", "a byte order mark read as utf-8", "a raw tab in a string",
+        "an encoded surrogate"])
+def test_json_lines_refuse_and_place_what_json_refuses(data: bytes, enc: str,
+                                                       expected: list[Any]) -> None:
+    assert summary(read(data, "jsonl", enc)) == expected
 
 
 # --- JSON ------------------------------------------------------------------------------------

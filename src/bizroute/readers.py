@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import orjson
+
+from .decision import _maker
 from .yamlsource import load_yaml_text
 
 InputFormat = Literal["auto", "jsonl", "json", "yaml", "csv"]
@@ -49,6 +52,11 @@ class Record:
             col = f":{self.column}" if self.column else ""
             return f"{self.source}:{self.line}{col}"
         return f"{self.source}: record {self.index}"
+
+
+#: ``Record(index, line, column, data, error, source)``, every field given, built without the
+#: frozen ``__init__``'s per-field ``object.__setattr__`` (a reader makes one per record).
+make_record = _maker(Record)
 
 
 class ReadError(Exception):
@@ -156,32 +164,70 @@ def _decode(raw: bytes, enc: str) -> str:
     return raw.decode("utf-8" if enc == "utf-8-sig" else enc)
 
 
+#: Maps each digit to ``0`` and every other byte to ``.``: a line whose map holds
+#: :data:`_LONG_DIGITS` has a run of 19 digits, which may be an integer orjson cannot hold.
+_DIGIT_MAP = bytes(0x30 if 0x30 <= b <= 0x39 else 0x2E for b in range(256))
+_LONG_DIGITS = b"0" * 19  # 2**63 has 19 digits
+
+
 def _read_jsonl(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
-    index = 0
-    for lineno, raw in enumerate(_lines(stream), start=1):
-        if isinstance(raw, int):  # an over-long line, skipped by length only
-            index += 1
-            yield Record(index, lineno, 1, error=f"line is longer than {MAX_RECORD_BYTES:,} "
-                         f"bytes ({raw:,})", source=display)
+    """One record per non-blank line.
+
+    A UTF-8 line goes straight to ``orjson.loads``, which checks the UTF-8 as it parses.
+    Every line it refuses, and every line of another encoding, takes the precise path
+    (:func:`_jsonl_record`), which decodes, parses with :mod:`json` and gives the error's
+    position; so the records, the messages and what is accepted (``NaN``, ``Infinity``,
+    integers of any size) are those of that path alone. orjson reads an integer beyond 64
+    bits as a float instead of refusing it: a line with a run of 19 digits (a string of
+    digits, or a large number) takes the precise path too.
+    """
+    fast = enc in ("utf-8", "utf-8-sig")
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    digit_map, long_digits = _DIGIT_MAP, _LONG_DIGITS
+    readline = stream.readline
+    index = lineno = 0
+    while True:
+        raw = readline(MAX_RECORD_BYTES + 1)
+        if not raw:
+            break
+        lineno += 1
+        if fast and len(raw) <= MAX_RECORD_BYTES and long_digits not in raw.translate(
+                digit_map):
+            try:
+                data = loads(raw)
+            except decode_error:
+                pass
+            else:
+                index += 1
+                yield make_record(index, lineno, 1, data, None, display)
+                continue
+        if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+            index += 1  # an over-long line, skipped by length only
+            size = _skip_line(stream, len(raw))
+            yield make_record(index, lineno, 1, None, f"line is longer than "
+                              f"{MAX_RECORD_BYTES:,} bytes ({size:,})", display)
             continue
         if not raw.strip():
             continue
         index += 1
-        try:
-            text = _decode(raw, enc)
-        except UnicodeDecodeError as exc:
-            yield Record(index, lineno, exc.start + 1, error=f"not valid {enc} text "
-                         f"(byte {raw[exc.start]:#04x}); try --encoding", source=display)
-            continue
-        try:
-            data = json.loads(text.rstrip("\r\n"))  # a column past the end, not on the next line
-        except json.JSONDecodeError as exc:
-            yield Record(index, lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
-                         source=display)
-            continue
-        yield Record(index, lineno, 1, data=data, source=display)
+        yield _jsonl_record(raw, enc, index, lineno, display)
     if index == 0:
         raise ReadError(f"{display}: the file is empty")
+
+
+def _jsonl_record(raw: bytes, enc: str, index: int, lineno: int, display: str) -> Record:
+    """The record of one line, read with :mod:`json`: its data, or its error and where."""
+    try:
+        text = _decode(raw, enc)
+    except UnicodeDecodeError as exc:
+        return Record(index, lineno, exc.start + 1, error=f"not valid {enc} text "
+                      f"(byte {raw[exc.start]:#04x}); try --encoding", source=display)
+    try:
+        data = json.loads(text.rstrip("\r\n"))  # a column past the end, not on the next line
+    except json.JSONDecodeError as exc:
+        return Record(index, lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
+                      source=display)
+    return Record(index, lineno, 1, data=data, source=display)
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes | int]:
@@ -191,15 +237,19 @@ def _lines(stream: IO[bytes]) -> Iterator[bytes | int]:
         if not line:
             return
         if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
-            size = len(line)
-            while True:
-                more = stream.readline(1 << 20)
-                size += len(more)
-                if not more or more.endswith(b"\n"):
-                    break
-            yield size
+            yield _skip_line(stream, len(line))
             continue
         yield line
+
+
+def _skip_line(stream: IO[bytes], size: int) -> int:
+    """Read past the rest of an over-long line (``size`` bytes of it read so far), a
+    megabyte at a time; return the line's whole length."""
+    while True:
+        more = stream.readline(1 << 20)
+        size += len(more)
+        if not more or more.endswith(b"\n"):
+            return size
 
 
 def _read_yaml_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
