@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -531,37 +532,55 @@ class Pack:
 
     def _number_answers(self, facts: Facts, epoch: _Epoch, fname: str, spec: m.FieldSpec,
                         ) -> tuple[Answer, ...]:
-        """Answers by interval, neighbouring intervals that lead to the same place joined."""
-        # Only the rules the index selects can be other than false whatever the number is, and
-        # they change only at their own thresholds: between two of those, one probe answers
-        # for every interval of the pack's thresholds (such neighbours are joined anyway).
-        own = epoch.index.number_thresholds(facts, fname) if epoch.index is not None else None
-        seen: dict[tuple[int, bool], Answer] = {}
+        """Answers by interval, neighbouring intervals that lead to the same place joined.
+
+        The intervals are those of the pack's thresholds (below, at and between them). Only
+        the rules the index selects can be other than false whatever the number is, and they
+        change only at their own thresholds (a subset): the intervals between two of those
+        lead to the same place, so one probe answers for all of them, and a threshold that
+        goes with its upper or lower neighbours (RuleIndex.number_thresholds) is probed with
+        them. Each run of intervals is found by position, not walked interval by interval.
+        """
+        thresholds = self._thresholds.get(fname, [])
+        if not thresholds:
+            return ()
+        points = self._points.get(fname)
+        if points is None:
+            points = self._points[fname] = _number_points(thresholds)
+        if epoch.index is not None:
+            own, sides = epoch.index.number_thresholds(facts, fname)
+        else:  # the plain engine probes every interval
+            own, sides = list(thresholds), [0] * len(thresholds)
+        # segments of intervals by their positions in `points` (2k + 1 is the k-th threshold,
+        # 2k the interval below it), each with the region whose probe answers for it: region
+        # 2j below own[j], 2j + 1 at own[j], 2j + 1 + side when it goes with a neighbour
+        segments: list[tuple[int, int, int]] = []
+        start = 0
+        for j, threshold in enumerate(own):
+            at = 2 * bisect.bisect_left(thresholds, threshold) + 1
+            if start < at:
+                segments.append((start, at - 1, 2 * j))
+            segments.append((at, at, 2 * j + 1 + sides[j]))
+            start = at + 1
+        segments.append((start, len(points) - 1, 2 * len(own)))
+        seen: dict[int, Answer] = {}
         # runs of neighbouring intervals that lead to the same place: [first interval, last
         # interval, the first one's probe value, the answer]
         runs: list[list[Any]] = []
-        points = self._points.get(fname)
-        if points is None:
-            points = self._points[fname] = _number_points(self._thresholds.get(fname, []))
-        for value, interval in points:
-            if own is not None:
-                i = bisect.bisect_left(own, value)
-                region = (i, i < len(own) and own[i] == value)
-                answer = seen.get(region)
-                if answer is None:
-                    answer = seen[region] = self._answer(facts, epoch, fname, value, "")
-            else:
-                answer = self._answer(facts, epoch, fname, value, "")
+        for first, last, region in segments:
+            answer = seen.get(region)
+            if answer is None:
+                answer = seen[region] = self._answer(facts, epoch, fname, points[first][0], "")
             if runs:
-                last = runs[-1][3]
-                if last is answer or (last.status == answer.status
-                                      and last.category == answer.category):
-                    runs[-1][1] = interval
+                previous = runs[-1][3]
+                if previous is answer or (previous.status == answer.status
+                                          and previous.category == answer.category):
+                    runs[-1][1] = points[last][1]
                     continue
-            runs.append([interval, interval, value, answer])
+            runs.append([points[first][1], points[last][1], points[first][0], answer])
         unit = spec.unit or ""
-        return tuple(make_answer(value, first.join(last).label(unit), a.status, a.category,
-                            a.category_name) for first, last, value, a in runs)
+        return tuple(make_answer(value, _interval_label(first, last, unit), a.status,
+                                 a.category, a.category_name) for first, last, value, a in runs)
 
     def _answer(self, facts: Facts, epoch: _Epoch, fname: str, value: Any, label: str) -> Answer:
         probe = Facts({**facts.values, fname: value})
@@ -732,7 +751,7 @@ def _numeric_thresholds(rules: Iterable[CompiledRule]) -> dict[str, list[float]]
     found: dict[str, set[float]] = {}
     for rule in rules:
         for leaf in rule.node.leaves():
-            if leaf.op in ("lt", "lte", "gt", "gte", "eq"):
+            if leaf.op in ("lt", "lte", "gt", "gte", "eq", "ne"):
                 values = [leaf.operand]
             elif leaf.op in ("between", "in", "not_in"):
                 values = list(leaf.operand)
@@ -775,6 +794,11 @@ class _Interval:
             text = (f"{'[' if self.lo_closed else '('}{_fmt(lo)}, {_fmt(hi)}"
                     f"{']' if self.hi_closed else ')'}")
         return f"{text} {unit}".rstrip()
+
+
+@functools.lru_cache(maxsize=4096)  # a pack has few distinct runs; formatting is not free
+def _interval_label(first: _Interval, last: _Interval, unit: str) -> str:
+    return first.join(last).label(unit)
 
 
 def _number_points(thresholds: list[float]) -> list[tuple[float, _Interval]]:

@@ -264,7 +264,7 @@ class RuleIndex:
         self._postings = {k: tuple(v) for k, v in postings.items()}
         self._always = tuple(always)
         self._probe = _probe_fields(self._postings)
-        self._number_operands: dict[str, list[tuple[float, ...]]] = {}
+        self._number_operands: dict[str, list[tuple[tuple[float, int], ...]]] = {}
         self._enum_operands: dict[str, list[frozenset[Any] | None]] = {}
         # for exact why-not: which rules could have some test hold
         self._leaf_postings: dict[Signal, _Hits] = {}
@@ -373,20 +373,24 @@ class RuleIndex:
             probe.memo[self] = positions
             probe.memo[(self, "rules")] = self.candidates(facts)
 
-    def number_thresholds(self, facts: Facts, fname: str) -> list[float]:
+    def number_thresholds(self, facts: Facts, fname: str) -> tuple[list[float], list[int]]:
         """The numbers at which the candidate rules' tests on the number field ``fname`` can
-        change value; other rules stay false whatever ``fname`` is (numbers give no signals)."""
+        change value (other rules stay false whatever ``fname`` is: numbers give no signals),
+        ascending, and for each the side it goes with: +1 when every such test gives the
+        threshold itself the result of the numbers just above it (``lt``, ``gte``, either end
+        of ``between``), -1 when every one gives it the result just below (``lte``, ``gt``),
+        0 otherwise (it is a place of its own)."""
         per_rule = self._number_operands.get(fname)
         if per_rule is None:
             per_rule = self._number_operands[fname] = [
                 _number_operands(rule.node, fname) for rule in self.rules]
-        points: set[float] = set()
+        sides: dict[float, int] = {}
         # the probes' candidates: the request's, and those needing the field to be present
         for pos in {*self.positions(facts), *self._postings.get((fname, "p", None), ())}:
-            operands = per_rule[pos]
-            if operands:
-                points.update(operands)
-        return sorted(points)
+            for point, side in per_rule[pos]:
+                sides[point] = side if sides.get(point, side) == side else 0
+        points = sorted(sides)
+        return points, [sides[p] for p in points]
 
     def named_values(self, facts: Facts, fname: str) -> set[Any] | None:
         """The values of the field ``fname`` (missing from ``facts``) that a probe's rules can
@@ -714,16 +718,22 @@ def _buckets(fname: str, tests: list[tuple[Test, set[int]]],
     return fname, thresholds, buckets
 
 
-def _number_operands(node: Node, fname: str) -> tuple[float, ...]:
-    """The numbers ``node``'s tests on ``fname`` compare with (where their truth can change)."""
-    out: list[float] = []
+#: Which neighbours a threshold goes with, by operator: +1 the numbers above, -1 below.
+_SIDES = {"lt": 1, "gte": 1, "between": 1, "lte": -1, "gt": -1}
+
+
+def _number_operands(node: Node, fname: str) -> tuple[tuple[float, int], ...]:
+    """The numbers ``node``'s tests on ``fname`` compare with (where their truth can change),
+    each with the side it goes with (see :meth:`RuleIndex.number_thresholds`)."""
+    out: list[tuple[float, int]] = []
     for leaf in node.leaves():
         if leaf.field_name != fname:
             continue
         operand = leaf.operand
+        side = _SIDES.get(leaf.op, 0)
         for v in operand if isinstance(operand, tuple | list) else (operand,):
             if isinstance(v, int | float) and not isinstance(v, bool):
-                out.append(v)
+                out.append((v, side))
     return tuple(out)
 
 
