@@ -7,11 +7,14 @@ the end-of-run summary, ``--stats`` and the progress bar (shown only on a termin
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import io
 import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -241,11 +244,15 @@ def test_no_progress_bar_reaches_a_redirected_stderr(capsys: pytest.CaptureFixtu
 # --- the fast JSON Lines encoder ------------------------------------------------------------
 
 
+def _expected_line(payload: dict[str, Any]) -> bytes:
+    return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+
+
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
-def test_the_fast_encoder_writes_exactly_what_json_dumps_writes(minimal_pack: Pack,
-                                                                data: st.DataObject) -> None:
+def test_the_fast_encoder_writes_exactly_what_orjson_dumps_writes(minimal_pack: Pack,
+                                                                  data: st.DataObject) -> None:
     from bizroute.output import FastEncoder, JsonlWriter
     from bizroute.readers import Record
 
@@ -253,9 +260,14 @@ def test_the_fast_encoder_writes_exactly_what_json_dumps_writes(minimal_pack: Pa
     explain = data.draw(st.booleans())
     decision = minimal_pack.classify(request, explain=explain)
     record = Record(3, 7, 1, data=request) if data.draw(st.booleans()) else None
-    writer = JsonlWriter(io.StringIO(), explain=explain)
-    expected = json.dumps(writer.payload(record, decision), ensure_ascii=False)
-    assert FastEncoder().encode(record, decision, explain) == expected
+    writer = JsonlWriter(io.BytesIO(), explain=explain)
+    expected = _expected_line(writer.payload(record, decision))
+    assert FastEncoder().line(record, decision, explain) == expected
+
+
+class _Moment(dt.datetime):
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "moment " + super().isoformat(sep, timespec)
 
 
 def test_the_fast_encoder_matches_on_plans_errors_and_the_default_pack() -> None:
@@ -268,12 +280,28 @@ def test_the_fast_encoder_matches_on_plans_errors_and_the_default_pack() -> None
     assert encoder.enabled
     decisions = [pack.classify(r.data) for r in read_records(EXAMPLES / "requests.json")]
     decisions += [pack.classify(r.data) for r in read_records(EXAMPLES / "requests-gb18030.csv")]
+    decisions += [pack.classify(r.data) for r in read_records(EXAMPLES / "requests.jsonl")]
     decisions.append(pack.error_decision(InputError("bad", position="f:1:2", field="x")))
+    first = dict(next(iter(read_records(EXAMPLES / "requests.json"))).data)
+    del first["received_at"]
+    decisions.append(pack.classify(first))
+    decisions.append(pack.classify({**first, "received_at": "2031-03-02T09:15"}))  # a notice
+    # received_at as a library caller may give it: a date, with microseconds, a time zone
+    # (orjson would shorten a seconds offset), a subclass
+    decisions += [dataclasses.replace(decisions[0], received_at=when) for when in (
+        dt.date(2026, 3, 2), dt.datetime(2026, 3, 2, 9, 15, 0, 5),
+        dt.datetime(2026, 3, 2, 9, 15, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 2, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30, seconds=15))),
+        _Moment(2026, 3, 2, 9, 15))]
+    # every optional part of a decision is among them
+    assert all(any(check(d) for d in decisions) for check in (
+        lambda d: d.candidates, lambda d: d.questions, lambda d: d.plan is not None,
+        lambda d: d.error is not None, lambda d: d.notices, lambda d: d.explanation.why_not,
+        lambda d: d.documents_missing, lambda d: d.received_at is None))
     for explain in (False, True):
-        writer = JsonlWriter(io.StringIO(), explain=explain)
+        writer = JsonlWriter(io.BytesIO(), explain=explain)
         for d in decisions:
-            assert encoder.encode(None, d, explain) == json.dumps(writer.payload(None, d),
-                                                                  ensure_ascii=False)
+            assert encoder.line(None, d, explain) == _expected_line(writer.payload(None, d))
 
 
 def test_the_fast_encoder_keeps_one_text_per_distinct_part(minimal_pack: Pack) -> None:
@@ -283,8 +311,56 @@ def test_the_fast_encoder_keeps_one_text_per_distinct_part(minimal_pack: Pack) -
     for i in range(300):
         request = {"id": str(i), "description": "新装" if i % 2 else "没电了",
                    "customer": {"type": "residential"}}
-        encoder.encode(None, minimal_pack.classify(request), False)
+        encoder.line(None, minimal_pack.classify(request), False)
     assert len(encoder._by_value) + len(encoder._by_id) < 20  # not one per decision
+
+
+@pytest.mark.parametrize(("payload", "line"), [
+    ({"a": "电", "n": 1.5, "x": None}, '{"a":"电","n":1.5,"x":null}\n'.encode()),
+    ({"n": float("nan")}, b'{"n":null}\n'),
+    ({"n": 10**30, "a": "电"}, '{"n":1000000000000000000000000000000,"a":"电"}\n'.encode()),
+    ({"s": "\ud800", "a": "电"}, b'{"s":"\\ud800","a":"\\u7535"}\n'),
+], ids=["orjson", "nan as orjson writes it", "an integer beyond 64 bits: json, compact",
+        "a lone surrogate: json, escaped to ascii"])
+def test_a_line_is_orjson_and_json_where_orjson_refuses(payload: dict[str, Any],
+                                                        line: bytes) -> None:
+    from bizroute.output import json_line
+
+    assert json_line(payload) == line
+
+
+def test_requests_only_json_can_read_still_give_one_valid_line_each(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "odd.jsonl"
+    src.write_bytes(b'{"id": "\\ud800", "description": "\\u6ca1\\u7535\\u4e86"}\n'
+                    b'{"id": 123456789012345678901234567890, "description": "x"}\n'
+                    b'{"id": "n", "supply": {"capacity_kva": NaN}}\n')
+    code, out, _ = run(capsys, "classify", str(src), "--rules", MINIMAL, "--format", "jsonl",
+                       "--explain")
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 1  # the NaN capacity is refused
+    assert [r["request_id"] for r in results] == ["\ud800", "123456789012345678901234567890",
+                                                  "n"]
+    assert [r["status"] for r in results][2] == "error"
+
+
+def test_jsonl_output_is_orjson_of_each_decision(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "classify", str(EXAMPLES / "broken.jsonl"), "--format", "jsonl",
+                    "--plan", "--explain")
+    lines = out.encode().splitlines(keepends=True)
+    assert len(lines) == 7
+    assert all(line == _expected_line(json.loads(line)) for line in lines)
+
+
+def test_jsonl_reaches_a_stdout_without_a_byte_stream(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr("sys.stdout", screen)
+    print("before", end="\n")
+    assert main(["classify", str(EXAMPLES / "requests.json"), "--format", "jsonl", "-q"]) == 0
+    lines = screen.getvalue().splitlines()
+    assert lines[0] == "before" and len(lines) == 5
+    assert [json.loads(line)["record"]["index"] for line in lines[1:]] == [1, 2, 3, 4]
 
 
 # A broken element ends where the next line starts an object ('{'): requests are objects.

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import io
 import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import click
 
@@ -59,23 +60,53 @@ def report_pack_error(exc: PackError) -> None:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None) -> Iterator[IO[str]]:
-    """stdout, or a file written atomically: a temporary file renamed into place at the end."""
+def open_output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """stdout, or a file written atomically: a temporary file renamed into place at the end.
+
+    ``binary``: a byte stream (UTF-8 is the writer's business) instead of a text stream."""
     if path is None or path == "-":
-        yield sys.stdout
-        sys.stdout.flush()
+        if not binary:
+            yield sys.stdout
+            sys.stdout.flush()
+            return
+        sys.stdout.flush()  # what was written as text goes first
+        raw = getattr(sys.stdout, "buffer", None)
+        out = raw if raw is not None else cast(IO[bytes], _TextSink(sys.stdout))
+        yield out
+        out.flush()
         return
     target = Path(path)
     directory = target.parent if str(target.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+        with (os.fdopen(fd, "wb", buffering=_FILE_BUFFER) if binary else
+              os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:
             yield stream
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_FILE_BUFFER = 1 << 20  # bytes written per system call to an output file
+
+
+class _TextSink(io.RawIOBase):
+    """Bytes written to a text stream that has no byte stream under it (a ``StringIO``)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.text.write(bytes(data).decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 rules_option = click.option(
@@ -138,11 +169,13 @@ def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, e
     builder = StatsBuilder() if with_stats else None
     size = Path(file).stat().st_size if file != "-" and Path(file).is_file() else None
     try:
-        with ProgressReporter(size) as progress, open_output(output) as stream:
+        writer_class = WRITERS[fmt]
+        with ProgressReporter(size) as progress, \
+                open_output(output, binary=writer_class.binary) as stream:
             records = read_records(file, input_format, encoding,  # type: ignore[arg-type]
                                    stdin=sys.stdin.buffer if file == "-" else None,
                                    on_read=progress.read if progress.enabled else None)
-            writer = WRITERS[fmt](stream, explain=explain)
+            writer = writer_class(stream, explain=explain)
             writer.begin()
             for record, decision in classify_records(pack, records, day, explain=explain):
                 if not with_plan and decision.plan is not None:

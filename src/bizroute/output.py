@@ -1,23 +1,31 @@
 """Writers for decisions, one class per format, sharing one interface.
 
 Streaming formats write each decision as it comes; ``json`` writes one array, still streamed.
+``jsonl`` writes bytes (UTF-8) to a binary stream; the others write text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import IO, Any, ClassVar
 
-from .decision import DECISION_SCHEMA_VERSION, Decision
+import orjson
+
+from .decision import DECISION_SCHEMA_VERSION, STATUSES, Decision
 from .readers import Record
 
 
 class DecisionWriter:
-    """Base: ``begin``, ``write`` per decision, ``end``."""
+    """Base: ``begin``, ``write`` per decision, ``end``.
+
+    ``stream`` is a text stream, or a binary one for a writer whose :attr:`binary` is true.
+    """
 
     name: ClassVar[str] = ""
+    binary: ClassVar[bool] = False
 
-    def __init__(self, stream: IO[str], *, explain: bool = False) -> None:
+    def __init__(self, stream: IO[Any], *, explain: bool = False) -> None:
         self.stream = stream
         self.explain = explain
 
@@ -40,23 +48,42 @@ class DecisionWriter:
 
 
 class JsonlWriter(DecisionWriter):
-    name = "jsonl"
+    """One line per decision: ``orjson.dumps`` of its payload (compact JSON, UTF-8, see
+    :func:`json_line`), written as bytes to a binary stream."""
 
-    def __init__(self, stream: IO[str], *, explain: bool = False) -> None:
+    name = "jsonl"
+    binary = True
+
+    def __init__(self, stream: IO[bytes], *, explain: bool = False) -> None:
         super().__init__(stream, explain=explain)
         self.encoder = FastEncoder()
 
     def write(self, record: Record | None, decision: Decision) -> None:
-        line = self.encoder.encode(record, decision, self.explain)
+        line = self.encoder.line(record, decision, self.explain)
         if line is None:
-            line = json.dumps(self.payload(record, decision), ensure_ascii=False)
+            line = json_line(self.payload(record, decision))
         self.stream.write(line)
-        self.stream.write("\n")
+
+
+def json_line(payload: Any) -> bytes:
+    """``orjson.dumps(payload)`` and a line break.
+
+    For the rare payload orjson refuses (an integer beyond 64 bits, a string holding a lone
+    surrogate, both of which the reader's :mod:`json` path accepts), the standard library's
+    compact form; escaped to ASCII when it is not valid UTF-8, the only way to write a lone
+    surrogate in JSON.
+    """
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode() + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":")).encode() + b"\n"
 
 
 def _key_order() -> tuple[str, ...]:
-    import datetime as dt
-
     from .decision import PackRef
 
     return tuple(Decision(status="decided", pack=PackRef("p", "1", "d"),
@@ -69,23 +96,29 @@ FAST_KEYS = ("schema", "request_id", "status", "category", "rules", "candidates"
              "documents", "departments", "workflow", "explanation", "pack", "as_of",
              "received_at", "notices")
 
+#: What follows the request id up to the category's JSON, per status.
+_STATUS = {s: b',"status":' + orjson.dumps(s) + b',"category":' for s in STATUSES}
+_CACHE_LIMIT = 10_000  # the pack's parts are far fewer: no cache grows unbounded
+
 
 class FastEncoder:
-    """JSON text of a decision, as ``json.dumps(payload)`` would write it, faster.
+    """A decision's JSON Lines line, exactly as :func:`json_line` writes its payload, faster.
 
     The category, rule, document, department and pack parts of a decision are immutable
-    objects of the pack: their JSON text is made once and reused, so a line costs little
-    more than its per-request parts. :meth:`encode` returns ``None`` (use the general path)
-    when :meth:`Decision.to_dict` no longer has the keys this encoder knows.
+    objects of the pack: their JSON is made once and reused, so a line costs little more
+    than its per-request parts. :meth:`line` returns ``None`` (use the general path) when
+    :meth:`Decision.to_dict` no longer has the keys this encoder knows, or when orjson
+    refuses a part.
     """
 
     def __init__(self) -> None:
         self.enabled = _key_order() == FAST_KEYS
-        self._by_value: dict[Any, str] = {}  # hashable parts (rules, documents, pack)
-        self._by_id: dict[int, tuple[Any, str]] = {}  # the others (a category holds a dict)
-        self._segments: dict[tuple[int, int, int], tuple[Any, Any, Any, Any, str]] = {}
+        self._by_value: dict[Any, bytes] = {}  # hashable parts (rules, documents, pack)
+        self._by_id: dict[int, tuple[Any, bytes]] = {}  # the others (a category holds a dict)
+        self._segments: dict[tuple[int, int, int], tuple[Any, Any, Any, Any, bytes]] = {}
+        self._days: dict[dt.date, bytes] = {}
 
-    def _text(self, obj: Any) -> str:
+    def _text(self, obj: Any) -> bytes:
         # the pack's own objects are found by identity, without hashing their contents
         hit = self._by_id.get(id(obj))
         if hit is not None and hit[0] is obj:
@@ -97,8 +130,8 @@ class FastEncoder:
             text, hashable = None, False
         if text is not None:
             return text
-        text = _ENCODE(obj.to_dict())
-        if len(self._by_id) >= 10_000:  # the pack's parts are far fewer: never grow unbounded
+        text = orjson.dumps(obj.to_dict())
+        if len(self._by_id) >= _CACHE_LIMIT:
             self._by_id.clear()
             self._by_value.clear()
         if hashable:
@@ -106,7 +139,7 @@ class FastEncoder:
         self._by_id[id(obj)] = (obj, text)  # (holding obj keeps its id from being reused)
         return text
 
-    def _documents(self, d: Decision) -> str:
+    def _documents(self, d: Decision) -> bytes:
         """The documents, departments and workflow part. A decided request usually carries
         its category's own tuples (shared by every decision of that category), so the text
         is kept by their identity (the cache holds them: their ids cannot be reused)."""
@@ -117,55 +150,72 @@ class FastEncoder:
                 and hit[2] is departments and hit[3] == d.workflow):
             return hit[4]
         text = self._text
-        segment = "".join([
-            ', "documents": {"required": [', ", ".join([text(x) for x in required]),
-            '], "missing": [', ", ".join([text(x) for x in missing]),
-            ']}, "departments": [', ", ".join([text(x) for x in departments]),
-            '], "workflow": ', "null" if d.workflow is None else _ENCODE(d.workflow)])
-        if len(self._segments) >= 10_000:
+        segment = b"".join([
+            b',"documents":{"required":[', b",".join([text(x) for x in required]),
+            b'],"missing":[', b",".join([text(x) for x in missing]),
+            b']},"departments":[', b",".join([text(x) for x in departments]),
+            b'],"workflow":', orjson.dumps(d.workflow)])
+        if len(self._segments) >= _CACHE_LIMIT:
             self._segments.clear()
         self._segments[key] = (required, missing, departments, d.workflow, segment)
         return segment
 
-    def encode(self, record: Record | None, d: Decision, explain: bool) -> str | None:
+    def _as_of(self, day: dt.date) -> bytes:
+        text = self._days.get(day)
+        if text is None:
+            if len(self._days) >= _CACHE_LIMIT:
+                self._days.clear()
+            text = self._days[day] = b',"as_of":"' + day.isoformat().encode() + b'"'
+        return text
+
+    def line(self, record: Record | None, d: Decision, explain: bool) -> bytes | None:
+        """The line (with its line break), or ``None``: use :func:`json_line`."""
         if not self.enabled:
             return None
-        dumps = _ENCODE  # one encoder for all calls: json.dumps(..., ensure_ascii=False)
+        dumps = orjson.dumps
         text = self._text
-        parts = [
-            '{"schema": ', str(DECISION_SCHEMA_VERSION),
-            ', "request_id": ', "null" if d.request_id is None else dumps(d.request_id),
-            ', "status": "', d.status,
-            '", "category": ', text(d.category) if d.category is not None else "null",
-            ', "rules": [', text(d.rules[0]) if len(d.rules) == 1
-            else ", ".join([text(r) for r in d.rules]),
-            '], "candidates": ',
-            dumps([c.to_dict() for c in d.candidates]) if d.candidates else "[]",
-            ', "questions": ',
-            dumps([q.to_dict() for q in d.questions]) if d.questions else "[]",
-            self._documents(d),
-        ]
-        if explain:
-            parts += [', "explanation": ', dumps(d.explanation.to_dict())]
-        parts += [
-            ', "pack": ', text(d.pack),
-            ', "as_of": "', d.as_of.isoformat(),
-            '", "received_at": ',
-            '"' + d.received_at.isoformat() + '"' if d.received_at else "null",
-            ', "notices": ', dumps(list(d.notices)) if d.notices else "[]",
-        ]
-        if d.plan is not None:
-            parts += [', "plan": ', dumps(d.plan.to_dict())]
-        if d.error is not None:
-            parts += [', "error": ', dumps(d.error)]
-        if record is not None:
-            parts += [', "record": {"index": ', str(record.index), ', "line": ',
-                      str(record.line), "}"]
-        parts.append("}")
-        return "".join(parts)
+        try:
+            parts = [
+                _HEAD, b"null" if d.request_id is None else dumps(d.request_id),
+                _STATUS[d.status], b"null" if d.category is None else text(d.category),
+                b',"rules":[', text(d.rules[0]) if len(d.rules) == 1
+                else b",".join([text(r) for r in d.rules]),
+                b'],"candidates":',
+                dumps([c.to_dict() for c in d.candidates]) if d.candidates else b"[]",
+                b',"questions":',
+                dumps([q.to_dict() for q in d.questions]) if d.questions else b"[]",
+                self._documents(d),
+            ]
+            if explain:
+                parts += [b',"explanation":', dumps(d.explanation.to_dict())]
+            parts += [
+                b',"pack":', text(d.pack), self._as_of(d.as_of),
+                b',"received_at":', _time(d.received_at),
+                b',"notices":', dumps(d.notices) if d.notices else b"[]",
+            ]
+            if d.plan is not None:
+                parts += [b',"plan":', dumps(d.plan.to_dict())]
+            if d.error is not None:
+                parts += [b',"error":', dumps(d.error)]
+        except orjson.JSONEncodeError:
+            return None
+        parts.append(b"}\n" if record is None else
+                     b',"record":{"index":%d,"line":%d}}\n' % (record.index, record.line))
+        return b"".join(parts)
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+def _time(value: dt.datetime | dt.date | None) -> bytes:
+    """JSON of ``value.isoformat()``. orjson writes a date, or a date-time without time zone,
+    the same way, several times faster; an offset it may shorten (``+05:30:15``), and a
+    subclass may have its own ``isoformat``."""
+    if value is None:
+        return b"null"
+    if type(value) is dt.date or (type(value) is dt.datetime and value.tzinfo is None):
+        return orjson.dumps(value)
+    return b'"' + value.isoformat().encode() + b'"'
+
+
+_HEAD = b'{"schema":' + orjson.dumps(DECISION_SCHEMA_VERSION) + b',"request_id":'
 
 
 class JsonWriter(DecisionWriter):
