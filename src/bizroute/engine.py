@@ -108,9 +108,14 @@ class CompiledCategory:
     # need the same ones (a few per category; see Pack._documents)
     shared: dict[tuple[int, ...], tuple[Named, ...]] = field(default_factory=dict)
 
+    # each document's condition as one function (conditions.compile_node), None: always
+    checks: tuple[Evaluator | None, ...] = ()
+
     def __post_init__(self) -> None:
         if all(cond is None for _, cond in self.documents):
             object.__setattr__(self, "unconditional", tuple(n for n, _ in self.documents))
+        object.__setattr__(self, "checks", tuple(None if cond is None else compile_node(cond)
+                                                 for _, cond in self.documents))
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,11 +289,15 @@ class Pack:
             if kind == "text" and type(raw) is str and raw.strip():
                 values[path] = TextValue(raw, self._norm(raw))
                 continue
-            if kind == "datetime" and type(raw) is str:
-                parsed = parse_when(raw)
-                if type(parsed) is dt.datetime:
-                    values[path] = parsed
-                    continue
+            if kind == "datetime" and type(raw) is str and len(raw) > 10:
+                try:  # parse_when's first step, inlined
+                    parsed = dt.datetime.fromisoformat(raw)
+                except ValueError:
+                    pass
+                else:
+                    if parsed.tzinfo is None:
+                        values[path] = parsed
+                        continue
             if kind == "list" and type(raw) is list and all(
                     type(v) is str and v in allowed for v in raw):
                 values[path] = frozenset(raw)
@@ -445,8 +454,8 @@ class Pack:
             required = compiled.unconditional
             positions: tuple[int, ...] = tuple(range(len(documents)))
         else:
-            positions = tuple(i for i, (_, cond) in enumerate(documents)
-                              if cond is None or cond.evaluate(facts) is not False)
+            positions = tuple([i for i, check in enumerate(compiled.checks)
+                               if check is None or check(facts) is not False])
             required = shared.get(positions)  # type: ignore[assignment]
             if required is None:
                 required = shared[positions] = tuple(documents[i][0] for i in positions)
