@@ -135,3 +135,22 @@ def test_catastrophic_pattern_runs_in_linear_time(tmp_path: Path) -> None:
     text = "a" * 100_000 + "b"
     # RE2 has no backtracking: this returns at once instead of running for ever
     assert pack.classify({"description": text}).status == "unmatched"
+
+
+@pytest.mark.parametrize(("request_data", "expected"), [
+    ({"description": "停电了", "note": "不是停电"}, "in_words"),
+    ({"description": "不是停电", "note": "停电了"}, "in_note"),
+])
+def test_two_text_fields_with_the_same_words_are_searched_apart(
+        tmp_path: Path, request_data: dict[str, Any], expected: str) -> None:
+    from bizroute import load_pack
+    from tests.helpers import FIELDS, category, write_pack
+
+    fields = FIELDS.replace("    description: {type: text, label: 描述, label_en: Words}\n",
+                            "    description: {type: text, label: 描述, label_en: Words}\n"
+                            "    note: {type: text, label: 备注, label_en: Note}\n")
+    body = ("categories:\n" + category("in_words") + category("in_note") + "rules:\n"
+            "  - {id: w, category: in_words, when: {field: description, mentions: outage}}\n"
+            "  - {id: n, category: in_note, when: {field: note, mentions: outage}}\n")
+    decision = load_pack(write_pack(tmp_path, body, fields)).classify(request_data)
+    assert (decision.status, decision.category_id) == ("decided", expected)

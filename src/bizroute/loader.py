@@ -440,7 +440,8 @@ class Compiler:
             if terms is None:
                 return None
             skip = (cond.negation or "skip") == "skip"
-            key = operand if isinstance(operand, str) else "|".join(terms)
+            # results are shared per request by the tests of one field with the same words
+            key = fname + "\x00" + (operand if isinstance(operand, str) else "|".join(terms))
             pred, finder = make_mentions(terms, self.matcher, skip, key)
             return Test(ptext, fname, op, operand, pred, absent_false, describe, finder)
         if op == "matches":
