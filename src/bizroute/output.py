@@ -116,7 +116,7 @@ class FastEncoder:
         self._by_value: dict[Any, bytes] = {}  # hashable parts (rules, documents, pack)
         self._by_id: dict[int, tuple[Any, bytes]] = {}  # the others (a category holds a dict)
         self._segments: dict[tuple[int, int, int], tuple[Any, Any, Any, Any, bytes]] = {}
-        self._days: dict[dt.date, bytes] = {}
+        self._days: dict[dt.date, tuple[Any, bytes]] = {}
 
     def _text(self, obj: Any) -> bytes:
         # the pack's own objects are found by identity, without hashing their contents
@@ -160,12 +160,16 @@ class FastEncoder:
         self._segments[key] = (required, missing, departments, d.workflow, segment)
         return segment
 
-    def _as_of(self, day: dt.date) -> bytes:
-        text = self._days.get(day)
-        if text is None:
-            if len(self._days) >= _CACHE_LIMIT:
-                self._days.clear()
-            text = self._days[day] = b',"as_of":"' + day.isoformat().encode() + b'"'
+    def _pack_as_of(self, d: Decision) -> bytes:
+        """The pack and as-of part: few combinations (one pack, the days of the requests)."""
+        hit = self._days.get(d.as_of)
+        if hit is not None and hit[0] is d.pack:
+            return hit[1]
+        if len(self._days) >= _CACHE_LIMIT:
+            self._days.clear()
+        text = b"".join([b',"pack":', self._text(d.pack), b',"as_of":',
+                         orjson.dumps(d.as_of.isoformat())])
+        self._days[d.as_of] = (d.pack, text)
         return text
 
     def line(self, record: Record | None, d: Decision, explain: bool) -> bytes | None:
@@ -189,8 +193,7 @@ class FastEncoder:
             if explain:
                 parts += [b',"explanation":', dumps(d.explanation.to_dict())]
             parts += [
-                b',"pack":', text(d.pack), self._as_of(d.as_of),
-                b',"received_at":', _time(d.received_at),
+                self._pack_as_of(d), b',"received_at":', _time(d.received_at),
                 b',"notices":', dumps(d.notices) if d.notices else b"[]",
             ]
             if d.plan is not None:
