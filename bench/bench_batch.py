@@ -10,6 +10,8 @@ Lines, then runs, each in a fresh subprocess pinned to one core:
 
 * the floor: read each line, ``json.loads`` it, ``json.dumps`` it back (``ensure_ascii=False``)
   and write it, the least any JSON Lines to JSON Lines tool does;
+* for information, the same with orjson (``orjson.loads`` of each line's bytes,
+  ``orjson.dumps`` back), the library bizroute reads and writes JSON Lines with;
 * ``bizroute classify FILE --rules PACK --format jsonl -o OUT -q`` (the whole command, pack
   loading included).
 
@@ -45,6 +47,14 @@ with open(sys.argv[1], encoding="utf-8") as src, open(sys.argv[2], "w", encoding
         if line.strip():
             out.write(json.dumps(json.loads(line), ensure_ascii=False))
             out.write("\\n")
+""" + _REPORT
+
+ORJSON_FLOOR = _PIN + """
+import orjson, sys
+with open(sys.argv[1], "rb") as src, open(sys.argv[2], "wb") as out:
+    for line in src:
+        if line.strip():
+            out.write(orjson.dumps(orjson.loads(line), option=orjson.OPT_APPEND_NEWLINE))
 """ + _REPORT
 
 CLASSIFY = _PIN + """
@@ -87,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             src = write_requests(work / f"requests-{n}.jsonl", n, args.seed, args.rules)
             floor = [run(FLOOR, str(src), str(work / "floor.jsonl"))
                      for _ in range(args.repeat)]
+            fast_floor = [run(ORJSON_FLOOR, str(src), str(work / "floor.jsonl"))
+                          for _ in range(args.repeat)]
             ours = [run(CLASSIFY, str(src), str(work / "decisions.jsonl"), str(pack))
                     for _ in range(args.repeat)]
             out_lines = sum(1 for _ in (work / "decisions.jsonl").open(encoding="utf-8"))
@@ -96,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "requests": n, "input_mb": src.stat().st_size / 1e6,
                 "output_mb": (work / "decisions.jsonl").stat().st_size / 1e6,
                 "floor_s": statistics.median(t for t, _ in floor),
+                "orjson_floor_s": statistics.median(t for t, _ in fast_floor),
                 "classify_s": statistics.median(t for t, _ in ours),
                 "floor_peak_mb": max(m for _, m in floor),
                 "classify_peak_mb": max(m for _, m in ours),
@@ -109,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Python {sys.version.split()[0]}, one core, synthetic pack of {args.rules} rules, "
           f"median of {args.repeat} run(s); whole commands in fresh processes")
     head = ["requests", "input MB", "output MB", "floor s", "classify s", "classify / floor",
-            "classify µs/request", "floor peak MB", "classify peak MB"]
+            "classify µs/request", "floor peak MB", "classify peak MB", "orjson floor s"]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
     for r in rows:
@@ -118,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r['floor_s']:.1f}", f"{r['classify_s']:.1f}",
             f"{r['classify_s'] / r['floor_s']:.1f}×",
             f"{1e6 * r['classify_s'] / r['requests']:.1f}",
-            f"{r['floor_peak_mb']:.0f}", f"{r['classify_peak_mb']:.0f}"]) + " |")
+            f"{r['floor_peak_mb']:.0f}", f"{r['classify_peak_mb']:.0f}",
+            f"{r['orjson_floor_s']:.1f}"]) + " |")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0
