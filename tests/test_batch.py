@@ -241,6 +241,21 @@ def test_no_progress_bar_reaches_a_redirected_stderr(capsys: pytest.CaptureFixtu
     assert "ETA" not in err and "\x1b[" not in err
 
 
+def test_a_decision_without_its_plan_is_what_replace_gives() -> None:
+    from bizroute import load_pack
+    from bizroute.batch import without_plan
+
+    pack = load_pack()
+    decisions = [pack.classify(r.data) for r in read_records(EXAMPLES / "requests.json")]
+    assert any(d.plan is not None for d in decisions)
+    for d in decisions:
+        bare = without_plan(d)
+        assert bare == dataclasses.replace(d, plan=None) and type(bare) is type(d)
+        assert bare.plan is None
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            bare.status = "error"  # type: ignore[misc]
+
+
 # --- the fast JSON Lines encoder ------------------------------------------------------------
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decision import Decision
+from .decision import Decision, make_decision
 from .engine import Pack
 from .errors import InputError
 from .readers import Record
@@ -61,6 +63,19 @@ def classify_records(pack: Pack, records: Iterable[Record], as_of: dt.date | Non
                     InputError(exc.reason, position=record.position, field=exc.field),
                     request_id=None if rid is None else str(rid), as_of=as_of)
         yield record, decision
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
+_field_values = operator.attrgetter(*_FIELDS)
+_PLAN = _FIELDS.index("plan")
+
+
+def without_plan(decision: Decision) -> Decision:
+    """``dataclasses.replace(decision, plan=None)``, without the frozen ``__init__`` (the batch
+    command drops the plan of every decision unless it is asked for; 3.6 → 0.8 µs)."""
+    values = list(_field_values(decision))
+    values[_PLAN] = None
+    return make_decision(*values)
 
 
 class ProgressReporter:

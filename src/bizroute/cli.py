@@ -8,7 +8,6 @@ This module only parses arguments and wires the stages together.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import io
 import os
@@ -156,7 +155,7 @@ def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, e
 
     逐条判定文件中的请求；每条输入对应一条输出。
     """
-    from .batch import ProgressReporter, Summary, classify_records
+    from .batch import ProgressReporter, Summary, classify_records, without_plan
     from .output import WRITERS
     from .readers import ReadError, read_records
     from .stats import StatsBuilder
@@ -179,7 +178,7 @@ def classify(file: str, rules: str | None, as_of: str | None, fmt: str | None, e
             writer.begin()
             for record, decision in classify_records(pack, records, day, explain=explain):
                 if not with_plan and decision.plan is not None:
-                    decision = dataclasses.replace(decision, plan=None)  # shown on request only
+                    decision = without_plan(decision)  # shown on request only
                 writer.write(record, decision)
                 summary.add(decision)
                 if builder is not None:
