@@ -62,7 +62,7 @@ from .index import held_first as count_held_first
 from .intake import Request, as_mapping, coerce, parse_when
 from .loader import Compiler, Located, PackSource, without_gc
 from .plan import is_plan_only_notice
-from .textnorm import normalise
+from .textnorm import normaliser
 from .workflow import CompiledWorkflow, compile_workflow
 
 #: How many near alternatives an explanation names.
@@ -159,6 +159,7 @@ class Pack:
         self._ref = PackRef(info.id, info.version, source.digest)
         self._allowed = {p: frozenset(compiler.allowed_values(s)) for p, s in self.fields.items()}
         self._traditional = info.text.traditional_to_simplified
+        self._norm = normaliser(traditional_to_simplified=self._traditional)
         # read-only views: a pack is shared between threads and never changes after loading
         self.documents = MappingProxyType({d.obj.id: _named(d.obj)
                                            for d in source.entries["documents"]})
@@ -298,18 +299,20 @@ class Pack:
                     if parsed.tzinfo is None:
                         values[path] = parsed
                         continue
-            if kind == "list" and type(raw) is list and all(
-                    type(v) is str and v in allowed for v in raw):
-                values[path] = frozenset(raw)
-                continue
+            if kind == "list" and type(raw) is list:
+                try:  # the allowed values are strings: only strings can be among them
+                    known = allowed.issuperset(raw)
+                except TypeError:  # an unhashable item; coerce says which
+                    known = False
+                if known:
+                    values[path] = frozenset(raw)
+                    continue
             value = coerce(path, spec, raw, allowed, self._norm)
             if value is not MISSING:
                 values[path] = value
         self._scanner.scan(values)
         return Facts(values)
 
-    def _norm(self, text: str) -> str:
-        return normalise(text, traditional_to_simplified=self._traditional)
 
     def _as_of(self, data: Mapping[str, Any], facts: Facts, as_of: dt.date | None) -> dt.date:
         if as_of is not None:

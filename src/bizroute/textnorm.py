@@ -8,6 +8,7 @@ traditional characters mapped to simplified ones.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -39,6 +40,17 @@ def normalise(text: str, *, traditional_to_simplified: bool = True) -> str:
     >>> normalise("家里 沒電了！ ＡＢＣ")
     '家里没电了!abc'
     """
+    return normaliser(traditional_to_simplified=traditional_to_simplified)(text)
+
+
+@cache
+def normaliser(*, traditional_to_simplified: bool = True) -> Callable[[str], str]:
+    """:func:`normalise` with its option bound, for the hot path (one call per text)."""
     spaces, both = _tables()
-    return unicodedata.normalize("NFKC", text).casefold().translate(
-        both if traditional_to_simplified else spaces)
+    table = both if traditional_to_simplified else spaces
+    nfkc = unicodedata.normalize
+
+    def norm(text: str) -> str:
+        return nfkc("NFKC", text).casefold().translate(table)
+
+    return norm
