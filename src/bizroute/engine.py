@@ -502,7 +502,9 @@ class Pack:
     def _questions(self, facts: Facts, epoch: _Epoch, outcome: _Outcome) -> tuple[Question, ...]:
         asked: dict[str, list[str]] = {}
         for rule in outcome.unknown:
-            for leaf in _unknown_leaves(rule.node, facts):
+            leaves: list[Test] = []
+            _unknown_leaves(rule.node, facts, leaves)
+            for leaf in leaves:
                 rules = asked.setdefault(leaf.field_name, [])
                 if rule.id not in rules:
                     rules.append(rule.id)
@@ -721,18 +723,33 @@ def _could_change(rule: CompiledRule, top_priority: int | None, cats: set[str]) 
     return rule.category not in cats
 
 
-def _unknown_leaves(node: Node, facts: Facts) -> Iterator[Test]:
-    """The field tests that keep ``node`` undecided: only inside parts still unknown, so a
-    branch that is already settled (true in an ``all``, false in an ``any``) asks nothing."""
-    if node.evaluate(facts) is not None:
-        return
+def _unknown_leaves(node: Node, facts: Facts, out: list[Test]) -> Truth:
+    """``node``'s value; when it is unknown, the field tests that keep it undecided are added
+    to ``out``: only those inside parts still unknown, so a branch that is already settled
+    (true in an ``all``, false in an ``any``) asks nothing. One pass: each test is evaluated
+    once."""
     if isinstance(node, Test):
-        yield node
-    elif isinstance(node, Not):
-        yield from _unknown_leaves(node.part, facts)
-    elif isinstance(node, All | AnyOf):
+        value = node.evaluate(facts)
+        if value is None:
+            out.append(node)
+        return value
+    mark = len(out)
+    if isinstance(node, Not):
+        inner = _unknown_leaves(node.part, facts, out)
+        return None if inner is None else not inner
+    if isinstance(node, All | AnyOf):
+        settled = isinstance(node, AnyOf)  # the value that decides: True for any, False for all
+        result: Truth = not settled
         for part in node.parts:
-            yield from _unknown_leaves(part, facts)
+            value = _unknown_leaves(part, facts, out)
+            if value is settled:
+                result = settled
+            elif value is None and result is not settled:
+                result = None
+        if result is not None:
+            del out[mark:]  # a settled node asks nothing
+        return result
+    return node.evaluate(facts)
 
 
 def _by_id(rule: CompiledRule) -> str:

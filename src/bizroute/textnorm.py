@@ -48,9 +48,13 @@ def normaliser(*, traditional_to_simplified: bool = True) -> Callable[[str], str
     """:func:`normalise` with its option bound, for the hot path (one call per text)."""
     spaces, both = _tables()
     table = both if traditional_to_simplified else spaces
+    # str.translate with a dict fails a look-up for every character it keeps, which costs
+    # more than finding first that no character needs it (most texts)
+    changed = frozenset(map(chr, table))
     nfkc = unicodedata.normalize
 
     def norm(text: str) -> str:
-        return nfkc("NFKC", text).casefold().translate(table)
+        out = nfkc("NFKC", text).casefold()
+        return out if changed.isdisjoint(out) else out.translate(table)
 
     return norm
