@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,6 @@ from .conditions import (
     Node,
     Not,
     Test,
-    TextValue,
     Truth,
     compile_node,
 )
@@ -57,9 +55,10 @@ from .decision import (
 )
 from .errors import InputError
 from .findings import Finding
+from .flatten import FieldPlan, compile_flattener
 from .index import RuleIndex, TermScanner, collect_terms
 from .index import held_first as count_held_first
-from .intake import Request, as_mapping, coerce, parse_when
+from .intake import Request, as_mapping, parse_when
 from .loader import Compiler, Located, PackSource, without_gc
 from .plan import is_plan_only_notice
 from .textnorm import normaliser
@@ -185,8 +184,11 @@ class Pack:
                                        for _, cond in c.documents if cond is not None]))
         self._indexed = True
         self._labels = {path: spec.label for path, spec in self.fields.items()}
-        self._field_plan = tuple((path, tuple(path.split(".")), spec, self._allowed[path],
-                                  spec.type) for path, spec in self.fields.items())
+        self._field_plan = tuple(FieldPlan(path, tuple(path.split(".")), spec,
+                                           self._allowed[path], spec.type)
+                                 for path, spec in self.fields.items())
+        # the field plan as one generated function (flatten_fields is its reference)
+        self._flatten = compile_flattener(self._field_plan, self._norm)
         # graphs, topological orders and critical paths are built once here; a plan per
         # request is only variant picks and date arithmetic
         self._planner = Planner(workflows or {}, WorkCalendar.for_pack(info.calendar))
@@ -264,55 +266,9 @@ class Pack:
 
     def facts(self, data: Mapping[str, Any]) -> Facts:
         """Flatten and check a request against the declared fields."""
-        values: dict[str, Any] = {}
-        for path, parts, spec, allowed, kind in self._field_plan:
-            # intake.lookup, inlined: a flat key first, then the nested walk
-            if path in data:
-                raw = data[path]
-            else:
-                raw = data
-                for part in parts:
-                    if (type(raw) is not dict and not isinstance(raw, Mapping)
-                            ) or part not in raw:
-                        raw = MISSING
-                        break
-                    raw = raw[part]
-                if raw is MISSING:
-                    continue
-            # the common cases, answered as intake.coerce would answer them
-            if kind == "enum" and type(raw) is str and raw in allowed:
-                values[path] = raw
-                continue
-            if kind == "number" and (type(raw) is int or (type(raw) is float
-                                                          and math.isfinite(raw))):
-                values[path] = raw
-                continue
-            if kind == "text" and type(raw) is str and raw.strip():
-                values[path] = TextValue(raw, self._norm(raw))
-                continue
-            if kind == "datetime" and type(raw) is str and len(raw) > 10:
-                try:  # parse_when's first step, inlined
-                    parsed = dt.datetime.fromisoformat(raw)
-                except ValueError:
-                    pass
-                else:
-                    if parsed.tzinfo is None:
-                        values[path] = parsed
-                        continue
-            if kind == "list" and type(raw) is list:
-                try:  # the allowed values are strings: only strings can be among them
-                    known = allowed.issuperset(raw)
-                except TypeError:  # an unhashable item; coerce says which
-                    known = False
-                if known:
-                    values[path] = frozenset(raw)
-                    continue
-            value = coerce(path, spec, raw, allowed, self._norm)
-            if value is not MISSING:
-                values[path] = value
+        values = self._flatten(data)
         self._scanner.scan(values)
         return Facts(values)
-
 
     def _as_of(self, data: Mapping[str, Any], facts: Facts, as_of: dt.date | None) -> dt.date:
         if as_of is not None:
