@@ -88,7 +88,7 @@ class Facts:
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = values
-        self._mention_cache: dict[tuple[str, int], str | None] = {}
+        self._mention_cache: dict[Any, str | None] = {}
         self.memo: dict[Any, Any] = {}  # per-request results of the rule index
 
     def get(self, path: str) -> Any:
@@ -342,7 +342,8 @@ def make_mentions(
 ) -> tuple[Callable[[Any, Facts], bool], Callable[[Any, Facts], str | None]]:
     """Predicate and finder for ``mentions``; results are cached per request by ``key``."""
 
-    finder = MentionFinder(terms, matcher, skip_negated, (key, int(skip_negated)))
+    # a string key: its hash is kept, a tuple's is computed on every look-up
+    finder = MentionFinder(terms, matcher, skip_negated, f"{key}\x00{int(skip_negated)}")
     return (lambda v, f: finder(v, f) is not None), finder
 
 
@@ -353,23 +354,24 @@ class MentionFinder:
     __slots__ = ("cache_key", "matcher", "skip_negated", "terms")
 
     def __init__(self, terms: tuple[str, ...], matcher: TextMatcher, skip_negated: bool,
-                 cache_key: tuple[str, int]) -> None:
+                 cache_key: str) -> None:
         self.terms = terms
         self.matcher = matcher
         self.skip_negated = skip_negated
         self.cache_key = cache_key
 
     def __call__(self, value: Any, facts: Facts) -> str | None:
-        cache = facts._mention_cache
-        key = self.cache_key
-        if key in cache:
-            return cache[key]
+        found = facts._mention_cache.get(self.cache_key, MISSING)
+        return self.search(value, facts) if found is MISSING else found
+
+    def search(self, value: Any, facts: Facts) -> str | None:
+        """The term found (uncached), remembered for the request."""
         hits = value.hits
         if hits is not None:
             found = self.matcher.find_hits(value.norm, hits, self.terms, self.skip_negated)
         else:
             found = self.matcher.find(value.norm, self.terms, self.skip_negated)
-        cache[key] = found
+        facts._mention_cache[self.cache_key] = found
         return found
 
 
@@ -421,16 +423,16 @@ def compile_node(node: Node) -> Evaluator:
         if node.op == "mentions" and isinstance(finder, MentionFinder):
             # make_mentions' predicate, with its per-request cache read here
             key = finder.cache_key
-            find = finder
+            search = finder.search
 
             def mentions(facts: Facts) -> Truth:
                 value = facts.values.get(name, MISSING)
                 if value is MISSING:
                     return if_missing
-                cache = facts._mention_cache
-                if key in cache:
-                    return cache[key] is not None
-                return find(value, facts) is not None
+                found = facts._mention_cache.get(key, MISSING)
+                if found is MISSING:
+                    found = search(value, facts)
+                return found is not None
 
             return mentions
 
