@@ -360,11 +360,11 @@ class Pack:
             request_id = None if rid is None else str(rid)
         else:
             request_id = _request_id(data)
-        candidates = self._candidates(outcome, epoch)
+        candidates = self._candidates(outcome, epoch) if outcome.status != "decided" else ()
         questions: tuple[Question, ...] = ()
         if outcome.status == "needs_info":
             questions = self._questions(facts, epoch, outcome)
-        category = rules = None
+        category = None
         docs_required: tuple[Named, ...] = ()
         docs_missing: tuple[Named, ...] = ()
         departments: tuple[Named, ...] = ()
@@ -389,8 +389,11 @@ class Pack:
                 facts, epoch, chosen, category.group if category else None))
         else:
             explanation = _NO_EXPLANATION
-        rules = (self._rule_ref(top[0], epoch),) if len(top) == 1 else tuple(
-            self._rule_ref(r, epoch) for r in sorted(top, key=_by_id))
+        rules: tuple[RuleRef, ...]
+        if len(top) == 1:  # the common case, without the sort and (mostly) the call
+            rules = (top[0].ref if top[0].own_basis else self._rule_ref(top[0], epoch),)
+        else:
+            rules = tuple(self._rule_ref(r, epoch) for r in sorted(top, key=_by_id))
         # laid out on first use: callers that never read the plan pay only for its notices
         plan = self._planner.lazy_plan(workflow, facts, day) if workflow else None
         # the plan's own 'no received_at' note belongs with the plan; the calendar fallback

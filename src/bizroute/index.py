@@ -227,6 +227,9 @@ class RuleIndex:
 
     def __init__(self, rules: tuple[CompiledRule, ...], fields: Mapping[str, FieldSpec]) -> None:
         self.rules = rules
+        # keys of this index's results in a request's memo (the positions are under the index
+        # itself); plain objects hash by identity, a tuple would be hashed anew at each look-up
+        self._rules_key, self._signals_key = object(), object()
         self._fields = fields
         self.exact_why_not = len(rules) <= SCAN_ALL_LIMIT
         sizes = {f: max(2, len(spec.value_labels())) for f, spec in fields.items()
@@ -322,7 +325,7 @@ class RuleIndex:
     def fired(self, facts: Facts) -> list[Signal]:
         """:meth:`signals` as a list, computed once per request."""
         memo = facts.memo
-        key = (self, "signals")
+        key = self._signals_key
         found: list[Signal] | None = memo.get(key)
         if found is None:
             found = memo[key] = self._signals(facts)
@@ -371,7 +374,7 @@ class RuleIndex:
             probe.memo[self] = sorted({*positions, *extra})
         else:  # the request's own candidates
             probe.memo[self] = positions
-            probe.memo[(self, "rules")] = self.candidates(facts)
+            probe.memo[self._rules_key] = self.candidates(facts)
 
     def number_thresholds(self, facts: Facts, fname: str) -> tuple[list[float], list[int]]:
         """The numbers at which the candidate rules' tests on the number field ``fname`` can
@@ -415,7 +418,7 @@ class RuleIndex:
     def candidates(self, facts: Facts) -> list[CompiledRule]:
         """The rules that can be other than ``False`` for ``facts``, in evaluation order."""
         memo = facts.memo
-        key = (self, "rules")
+        key = self._rules_key
         found: list[CompiledRule] | None = memo.get(key)
         if found is None:
             rules = self.rules
