@@ -15,8 +15,10 @@ Lines, then runs, each in a fresh subprocess pinned to one core:
 * ``bizroute classify FILE --rules PACK --format jsonl -o OUT -q`` (the whole command, pack
   loading included).
 
-It prints wall-clock seconds (median of ``--repeat`` runs), the ratio to the floor, microseconds
-per record and the peak resident memory of each subprocess (``ru_maxrss``).
+The three run in turn, ``--repeat`` rounds. It prints wall-clock seconds (medians), the ratio to
+the floor (the median of each round's ratio, so that the machine's drift over a run moves both
+sides), microseconds per record and the peak resident memory of each subprocess
+(``ru_maxrss``).
 """
 
 from __future__ import annotations
@@ -95,12 +97,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = []
         for n in args.requests:
             src = write_requests(work / f"requests-{n}.jsonl", n, args.seed, args.rules)
-            floor = [run(FLOOR, str(src), str(work / "floor.jsonl"))
-                     for _ in range(args.repeat)]
-            fast_floor = [run(ORJSON_FLOOR, str(src), str(work / "floor.jsonl"))
-                          for _ in range(args.repeat)]
-            ours = [run(CLASSIFY, str(src), str(work / "decisions.jsonl"), str(pack))
-                    for _ in range(args.repeat)]
+            # interleaved, so that a machine getting slower or faster over the minutes of a
+            # run moves the floor and the command alike; the ratio is the median of each
+            # round's own ratio
+            floor, fast_floor, ours = [], [], []
+            for _ in range(args.repeat):
+                floor.append(run(FLOOR, str(src), str(work / "floor.jsonl")))
+                fast_floor.append(run(ORJSON_FLOOR, str(src), str(work / "floor.jsonl")))
+                ours.append(run(CLASSIFY, str(src), str(work / "decisions.jsonl"), str(pack)))
             out_lines = sum(1 for _ in (work / "decisions.jsonl").open(encoding="utf-8"))
             if out_lines != n:
                 raise SystemExit(f"{n} requests gave {out_lines} decisions")
@@ -110,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "floor_s": statistics.median(t for t, _ in floor),
                 "orjson_floor_s": statistics.median(t for t, _ in fast_floor),
                 "classify_s": statistics.median(t for t, _ in ours),
+                "ratios": sorted(c / f for (c, _), (f, _) in zip(ours, floor, strict=True)),
                 "floor_peak_mb": max(m for _, m in floor),
                 "classify_peak_mb": max(m for _, m in ours),
             }
@@ -120,8 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"... {n:,} requests done", file=sys.stderr, flush=True)
 
     print(f"Python {sys.version.split()[0]}, one core, synthetic pack of {args.rules} rules, "
-          f"median of {args.repeat} run(s); whole commands in fresh processes")
-    head = ["requests", "input MB", "output MB", "floor s", "classify s", "classify / floor",
+          f"median of {args.repeat} round(s); whole commands in fresh processes; "
+          f"classify / floor is the median of each round's ratio")
+    head = ["requests", "input MB", "output MB", "floor s", "classify s",
+            "classify / floor (range)",
             "classify µs/request", "floor peak MB", "classify peak MB", "orjson floor s"]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
@@ -129,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("| " + " | ".join([
             f"{r['requests']:,}", f"{r['input_mb']:.0f}", f"{r['output_mb']:.0f}",
             f"{r['floor_s']:.1f}", f"{r['classify_s']:.1f}",
-            f"{r['classify_s'] / r['floor_s']:.1f}×",
+            f"{statistics.median(r['ratios']):.1f}× ({min(r['ratios']):.1f}-"
+            f"{max(r['ratios']):.1f})",
             f"{1e6 * r['classify_s'] / r['requests']:.1f}",
             f"{r['floor_peak_mb']:.0f}", f"{r['classify_peak_mb']:.0f}",
             f"{r['orjson_floor_s']:.1f}"]) + " |")
