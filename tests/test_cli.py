@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_output_file_is_written_atomically(tmp_path: Path,
     assert code == 0 and out == ""
     assert json.loads(target.read_text(encoding="utf-8"))["status"] == "decided"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_output_file_gets_the_permissions_of_a_plain_new_file_or_of_the_one_it_replaces(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(tmp_path, "in.jsonl", '{"description": "没电了"}\n')
+    target = tmp_path / "out.jsonl"
+    umask = os.umask(0o022)
+    try:
+        assert run(capsys, "classify", src, "--rules", MINIMAL, "-o", str(target))[0] == 0
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        assert run(capsys, "classify", src, "--rules", MINIMAL, "-o", str(target))[0] == 0
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(umask)
 
 
 def test_failed_run_leaves_no_output_file(tmp_path: Path,

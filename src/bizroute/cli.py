@@ -79,6 +79,8 @@ def open_output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
     directory = target.parent if str(target.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open would
+        Path(tmp).chmod(_new_file_mode(target))
         with (os.fdopen(fd, "wb", buffering=_FILE_BUFFER) if binary else
               os.fdopen(fd, "w", encoding="utf-8", newline="")) as stream:
             yield stream
@@ -90,6 +92,16 @@ def open_output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
 
 
 _FILE_BUFFER = 1 << 20  # bytes written per system call to an output file
+
+
+def _new_file_mode(target: Path) -> int:
+    """The replaced file's permissions, or those a new file gets under the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)  # reading the umask means setting it; put it back at once
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _TextSink(io.RawIOBase):
