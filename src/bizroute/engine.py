@@ -56,7 +56,7 @@ from .decision import (
 from .errors import InputError
 from .findings import Finding
 from .flatten import FieldPlan, compile_flattener
-from .index import RuleIndex, TermScanner, collect_terms
+from .index import RuleIndex, TermScanner, collect_terms, leaf_numbers
 from .index import held_first as count_held_first
 from .intake import Request, as_mapping, parse_when
 from .loader import Compiler, Located, PackSource, without_gc
@@ -738,16 +738,9 @@ def _named(obj: m.Document | m.Department) -> Named:
 def _numeric_thresholds(rules: Iterable[CompiledRule]) -> dict[str, list[float]]:
     found: dict[str, set[float]] = {}
     for rule in rules:
-        for leaf in rule.node.leaves():
-            if leaf.op in ("lt", "lte", "gt", "gte", "eq", "ne"):
-                values = [leaf.operand]
-            elif leaf.op in ("between", "in", "not_in"):
-                values = list(leaf.operand)
-            else:
-                continue
-            for v in values:
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    found.setdefault(leaf.field_name, set()).add(float(v))
+        for leaf in rule.node.leaves():  # the same numbers the index's thresholds take
+            for v in leaf_numbers(leaf):
+                found.setdefault(leaf.field_name, set()).add(float(v))
     return {k: sorted(v) for k, v in found.items()}
 
 

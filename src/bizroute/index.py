@@ -725,19 +725,21 @@ def _buckets(fname: str, tests: list[tuple[Test, set[int]]],
 _SIDES = {"lt": 1, "gte": 1, "between": 1, "lte": -1, "gt": -1}
 
 
+def leaf_numbers(leaf: Test) -> list[float]:
+    """The numbers a comparison, equality or membership test compares with: where its truth
+    can change (the thresholds of number questions)."""
+    if leaf.op not in _NUMERIC_OPS:
+        return []
+    operand = leaf.operand
+    return [v for v in (operand if isinstance(operand, tuple | list) else (operand,))
+            if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
 def _number_operands(node: Node, fname: str) -> tuple[tuple[float, int], ...]:
-    """The numbers ``node``'s tests on ``fname`` compare with (where their truth can change),
-    each with the side it goes with (see :meth:`RuleIndex.number_thresholds`)."""
-    out: list[tuple[float, int]] = []
-    for leaf in node.leaves():
-        if leaf.field_name != fname:
-            continue
-        operand = leaf.operand
-        side = _SIDES.get(leaf.op, 0)
-        for v in operand if isinstance(operand, tuple | list) else (operand,):
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                out.append((v, side))
-    return tuple(out)
+    """The numbers ``node``'s tests on ``fname`` compare with, each with the side it goes
+    with (see :meth:`RuleIndex.number_thresholds`)."""
+    return tuple((v, _SIDES.get(leaf.op, 0)) for leaf in node.leaves()
+                 if leaf.field_name == fname for v in leaf_numbers(leaf))
 
 
 _EQUALITY_OPS = frozenset({"eq", "ne", "in", "not_in"})
