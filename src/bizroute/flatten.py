@@ -43,17 +43,9 @@ def flatten_fields(data: Mapping[str, Any], plan: tuple[FieldPlan, ...],
     not fit its declaration."""
     values: dict[str, Any] = {}
     for path, parts, spec, allowed, kind in plan:
-        if path in data:  # a flat key first, then the nested walk
-            raw = data[path]
-        else:
-            raw = data
-            for part in parts:
-                if (type(raw) is not dict and not isinstance(raw, Mapping)) or part not in raw:
-                    raw = MISSING
-                    break
-                raw = raw[part]
-            if raw is MISSING:
-                continue
+        raw = data[path] if path in data else _walk(data, parts)  # a flat key first
+        if raw is MISSING:
+            continue
         # the common cases, answered as coerce would answer them
         if kind == "enum" and type(raw) is str and raw in allowed:
             values[path] = raw
@@ -147,6 +139,7 @@ def _indent(text: str) -> str:
 
 
 def _walk(data: Any, parts: tuple[str, ...]) -> Any:
+    """The value at the nested path ``parts``, or ``MISSING``."""
     for part in parts:
         if (type(data) is not dict and not isinstance(data, Mapping)) or part not in data:
             return MISSING

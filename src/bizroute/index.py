@@ -35,7 +35,7 @@ from __future__ import annotations
 import bisect
 import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
@@ -280,10 +280,6 @@ class RuleIndex:
         self._split_probe()
 
     # --- candidates
-
-    def signals(self, facts: Facts) -> Iterator[Signal]:
-        """The signals a request gives."""
-        return iter(self._signals(facts))
 
     def _signals(self, facts: Facts) -> list[Signal]:
         values = facts.values

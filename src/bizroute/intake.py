@@ -41,18 +41,6 @@ _FALSE = {"false", "no", "n", "0", "否", "不是", "无", "没有"}
 _LIST_SPLIT = re.compile(r"[;,|，；、]\s*")
 
 
-def lookup(data: Mapping[str, Any], path: str) -> Any:
-    """The value at a dotted path: a flat key first, then the nested walk."""
-    if path in data:
-        return data[path]
-    current: Any = data
-    for part in path.split("."):
-        if not isinstance(current, Mapping) or part not in current:
-            return MISSING
-        current = current[part]
-    return current
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"

@@ -107,7 +107,17 @@ class CaseFailure(Exception):
     """A case did not get the decision it expects."""
 
 
-class CaseFileProblem(pytest.Item):
+class _CaseReport(pytest.Item):
+    """An item whose failure is a :class:`CaseFailure`: shown as its text, no traceback."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class CaseFileProblem(_CaseReport):
     """Stands for the problems of a case file that is not a valid case file."""
 
     def __init__(self, *, problems: list[Any], **kwargs: Any) -> None:
@@ -117,17 +127,11 @@ class CaseFileProblem(pytest.Item):
     def runtest(self) -> None:
         raise CaseFailure("\n".join(f.format() for f in self.problems))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, CaseFailure):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
-
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, "case file"
 
 
-class CaseItem(pytest.Item):
+class CaseItem(_CaseReport):
     """One example case: the request, classified by the pack, must get the expected decision."""
 
     def __init__(self, *, loaded: Any, **kwargs: Any) -> None:
@@ -168,12 +172,6 @@ class CaseItem(pytest.Item):
         if result.decision is not None and result.decision.rules:
             lines.append("    deciding rules: " + ", ".join(r.id for r in result.decision.rules))
         raise CaseFailure("\n".join(lines))
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
-                     style: Any = None) -> str:
-        if isinstance(excinfo.value, CaseFailure):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, max(0, self.loaded.line - 1), f"case {self.loaded.case.id}"
