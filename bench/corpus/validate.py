@@ -122,12 +122,49 @@ SCOPES = ("water", "gas", "heating", "telecom", "property", "dispute", "other_go
 
 # The intent ids of rules/pack.yaml (field ``intent``).
 INTENT_IDS = frozenset(
-    "new_connection capacity_increase temporary temporary_extension ev_charger distributed_pv "
-    "reduce_capacity reduce_capacity_restore suspend suspend_restore relocate_meter temp_removal "
-    "reinstall rename transfer change_class close_account change_voltage temp_swap "
-    "temp_swap_restore merge split relocate_site meter_test meter_fault tou_change multi_person "
-    "vat_info payment_method basic_info reading_abnormal bill_payment fault complaint report "
-    "opinion suggestion praise consult reconnect appliance_damage".split()
+    (
+        "new_connection",
+        "capacity_increase",
+        "temporary",
+        "temporary_extension",
+        "ev_charger",
+        "distributed_pv",
+        "reduce_capacity",
+        "reduce_capacity_restore",
+        "suspend",
+        "suspend_restore",
+        "relocate_meter",
+        "temp_removal",
+        "reinstall",
+        "rename",
+        "transfer",
+        "change_class",
+        "close_account",
+        "change_voltage",
+        "temp_swap",
+        "temp_swap_restore",
+        "merge",
+        "split",
+        "relocate_site",
+        "meter_test",
+        "meter_fault",
+        "tou_change",
+        "multi_person",
+        "vat_info",
+        "payment_method",
+        "basic_info",
+        "reading_abnormal",
+        "bill_payment",
+        "fault",
+        "complaint",
+        "report",
+        "opinion",
+        "suggestion",
+        "praise",
+        "consult",
+        "reconnect",
+        "appliance_damage",
+    )
 )
 
 PICK_VALUES = (
@@ -139,13 +176,39 @@ PICK_VALUES = (
 
 # Documents of rules/catalogue/documents.yaml.
 DOCUMENTS = frozenset(
-    "id_card business_license legal_rep_id agent_id power_of_attorney household_register "
-    "application_form change_application suspension_form service_application grid_connection_form "
-    "property_proof property_change_proof account_proof equipment_list equipment_invoice "
-    "affected_equipment_list project_approval land_red_line_map backup_power_statement "
-    "construction_permit electrician_certificate parking_space_proof property_management_consent "
-    "vehicle_proof pv_implementation_plan pv_project_filing roof_load_proof bank_account "
-    "payment_receipt vat_information".split()
+    (
+        "id_card",
+        "business_license",
+        "legal_rep_id",
+        "agent_id",
+        "power_of_attorney",
+        "household_register",
+        "application_form",
+        "change_application",
+        "suspension_form",
+        "service_application",
+        "grid_connection_form",
+        "property_proof",
+        "property_change_proof",
+        "account_proof",
+        "equipment_list",
+        "equipment_invoice",
+        "affected_equipment_list",
+        "project_approval",
+        "land_red_line_map",
+        "backup_power_statement",
+        "construction_permit",
+        "electrician_certificate",
+        "parking_space_proof",
+        "property_management_consent",
+        "vehicle_proof",
+        "pv_implementation_plan",
+        "pv_project_filing",
+        "roof_load_proof",
+        "bank_account",
+        "payment_receipt",
+        "vat_information",
+    )
 )
 
 # Request fields: nested path -> kind ("text", "number", "bool", "datetime", "documents", "pick")
@@ -209,9 +272,7 @@ class Report:
 
 def printable(text: str) -> str:
     """Text from the files, safe for a terminal: control characters are escaped."""
-    return "".join(
-        ch if unicodedata.category(ch)[0] != "C" else f"\\u{ord(ch):04x}" for ch in text
-    )
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else f"\\u{ord(ch):04x}" for ch in text)
 
 
 def normalised(text: str) -> str:
@@ -340,8 +401,10 @@ def check_expect(record: Record, report: Report) -> None:
     wanted = EXPECT_KEYS[status] | ({"pick"} if is_pick else set())
     keys = set(expect)
     for key in sorted(keys - wanted):
-        report.error(where, f"expect.{key}: not part of a {status} expectation" + (
-            "" if key != "pick" else " outside kind pick"))
+        report.error(
+            where,
+            f"expect.{key}: not part of the {status} shape" + ("" if key != "pick" else " outside kind pick"),
+        )
     for key in sorted(wanted - keys):
         report.error(where, f"expect.{key}: missing")
     if is_pick and "pick" in expect and expect["pick"] not in ("agrees", "conflicts"):
@@ -481,7 +544,7 @@ def summarise(report: Report, min_category: int, min_voices: int, min_scope: int
     records = [r.data for r in report.records]
     total = len(records)
     voices = [v for v in VOICES if any(r.get("voice") == v for r in records)]
-    grid: Counter[tuple[str, str]] = Counter((r.get("voice"), r.get("kind")) for r in records)
+    grid: Counter[tuple[str, str]] = Counter((str(r.get("voice")), str(r.get("kind"))) for r in records)
     rows = [["kind", *voices, "total", "%"]]
     for kind in KINDS:
         counts = [grid[(v, kind)] for v in voices]
@@ -502,7 +565,9 @@ def summarise(report: Report, min_category: int, min_voices: int, min_scope: int
             among.update(c for c in expect["among"] if c in CATEGORIES)
     rows = [["category", "name", "count", "voices", "among"]]
     for category, (name, _) in CATEGORIES.items():
-        rows.append([category, name, str(uses[category]), str(len(use_voices[category])), str(among[category])])
+        rows.append(
+            [category, name, str(uses[category]), str(len(use_voices[category])), str(among[category])]
+        )
         if uses[category] < min_category or len(use_voices[category]) < min_voices:
             report.errors.append(
                 f"coverage: {category} appears {uses[category]} times in {len(use_voices[category])} voices "
@@ -520,7 +585,9 @@ def summarise(report: Report, min_category: int, min_voices: int, min_scope: int
     picks = Counter(str(e.get("pick")) for e in expects if "pick" in e)
     for scope in SCOPES:
         if scopes[scope] < min_scope:
-            report.errors.append(f"coverage: scope {scope} appears {scopes[scope]} times (wanted {min_scope})")
+            report.errors.append(
+                f"coverage: scope {scope} appears {scopes[scope]} times (wanted {min_scope})"
+            )
     parts.append(
         "\n".join(
             [
@@ -547,8 +614,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-voices", type=int, default=3, help="least voices per category (default 3)")
     parser.add_argument("--min-scope", type=int, default=6, help="least uses of each scope id (default 6)")
     parser.add_argument(
-        "--similar", type=float, default=0.8,
-        help="warn about description pairs whose bigram overlap (Jaccard) reaches this (default 0.8; 1 = off)",
+        "--similar",
+        type=float,
+        default=0.8,
+        help="warn about description pairs whose bigram overlap (Jaccard) reaches this "
+        "(default 0.8; 1 = off)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only errors and warnings")
     args = parser.parse_args(argv)
@@ -574,8 +644,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {warning}")
     for error in report.errors:
         print(f"error: {error}")
-    print(f"\n{len(files)} files, {len(report.records)} records, "
-          f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    print(
+        f"\n{len(files)} files, {len(report.records)} records, "
+        f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+    )
     return 1 if report.errors else 0
 
 
