@@ -17,6 +17,8 @@ def test_public_names_are_pinned() -> None:
         "InputError",
         "Pack",
         "PackError",
+        "PackHolder",
+        "ReloadResult",
         "Request",
         "WorkflowError",
         "__version__",
@@ -46,9 +48,9 @@ def test_pack_error_carries_every_finding_sorted() -> None:
 
 
 def test_textnorm_docstring_examples_hold() -> None:
-    from bizroute import intake, textnorm
+    from bizroute import holder, intake, masking, textnorm
 
-    for module in (textnorm, intake):
+    for module in (textnorm, intake, masking, holder):
         failures, _ = doctest.testmod(module)
         assert failures == 0, module.__name__
 

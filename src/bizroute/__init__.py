@@ -18,6 +18,7 @@ from .decision import Decision
 from .engine import Pack
 from .errors import BizrouteError, InputError, PackError, WorkflowError
 from .findings import Finding
+from .holder import PackHolder, ReloadResult
 from .intake import Request
 from .loader import load_pack
 
@@ -28,6 +29,8 @@ __all__ = [
     "InputError",
     "Pack",
     "PackError",
+    "PackHolder",
+    "ReloadResult",
     "Request",
     "WorkflowError",
     "__version__",

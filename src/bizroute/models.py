@@ -140,6 +140,11 @@ class FieldSpec(_Strict):
     )
     question: str | None = Field(default=None, description="what to ask when the value is missing")
     description: str | None = None
+    personal: Annotated[bool, Strict()] = Field(
+        default=False,
+        description="the value identifies a person (a name, a phone number, an address): "
+        "masked wherever bizroute logs requests",
+    )
 
     @model_validator(mode="after")
     def _values_fit_type(self) -> FieldSpec:
