@@ -59,10 +59,15 @@ class JsonlWriter(DecisionWriter):
         self.encoder = FastEncoder()
 
     def write(self, record: Record | None, decision: Decision) -> None:
+        self.stream.write(self.line(record, decision))
+
+    def line(self, record: Record | None, decision: Decision) -> bytes:
+        """The decision's line, with its line break: what :meth:`write` writes (the service
+        answers with these bytes too)."""
         line = self.encoder.line(record, decision, self.explain)
         if line is None:
             line = json_line(self.payload(record, decision))
-        self.stream.write(line)
+        return line
 
 
 def json_line(payload: Any) -> bytes:
