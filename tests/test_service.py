@@ -139,6 +139,14 @@ def test_a_body_over_the_limit_is_a_413_whether_declared_or_chunked(server: Serv
     assert server.post("/v1/classify", REQUESTS[0]).status == 200  # and it keeps serving
 
 
+def test_an_h2c_upgrade_offer_is_a_clear_problem_not_an_empty_body(server: Server) -> None:
+    # Java's HttpClient (HTTP/2 by default) and curl --http2 offer an upgrade on http://
+    problem = assert_problem(server.post("/v1/classify", REQUESTS[0], headers={
+        "Connection": "Upgrade, HTTP2-Settings", "Upgrade": "h2c",
+        "HTTP2-Settings": "AAMAAABkAAQCAAAAAAIAAAAA"}), 400, "upgrade-not-supported")
+    assert "HTTP/1.1" in problem["detail"]
+
+
 def test_a_gb18030_body_is_read(server: Server) -> None:
     body = json.dumps({"description": "家里没电了", "area": "urban"},
                       ensure_ascii=False).encode("gb18030")

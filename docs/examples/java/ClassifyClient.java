@@ -16,8 +16,10 @@ public class ClassifyClient {
     public static void main(String[] args) throws Exception {
         String base = args.length > 0 ? args[0] : "http://127.0.0.1:8000";
         Path file = Path.of(args.length > 1 ? args[1] : "request.json");
-        // one client for the whole program: it keeps connections alive
+        // one client for the whole program: it keeps connections alive. HTTP/1.1: the
+        // default (HTTP/2) offers an h2c upgrade on http://, which the service refuses
         HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2))
                 .build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/classify?plan=true"))

@@ -130,6 +130,13 @@ class Request:
                 raise _too_large(limit)
             chunks.append(chunk)
             if not message.get("more_body", False):
+                if size == 0 and declared not in (None, b"0") and b"upgrade" in self.headers:
+                    # uvicorn stops reading at an h2c upgrade offer (Java's HttpClient and
+                    # curl --http2 make one): the body is lost, say so instead of "empty"
+                    raise Problem("upgrade-not-supported", "the request offered an HTTP/2 "
+                                  "upgrade (Upgrade: h2c), which drops its body here: send "
+                                  "HTTP/1.1 (Java: HttpClient.Version.HTTP_1_1; curl: "
+                                  "--http1.1)")
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def utf8(self, body: bytes) -> bytes:

@@ -18,6 +18,7 @@ TITLES: dict[str, tuple[int, str]] = {
     "invalid-json": (400, "The body is not valid JSON"),
     "invalid-parameter": (400, "A query parameter is not valid"),
     "empty-body": (400, "The body is empty"),
+    "upgrade-not-supported": (400, "HTTP/2 upgrade (h2c) is not supported; use HTTP/1.1"),
     "unauthorized": (401, "A valid admin token is required"),
     "not-found": (404, "No such resource"),
     "method-not-allowed": (405, "Method not allowed"),
