@@ -151,7 +151,7 @@ def test_why_not_names_the_near_alternative_and_its_failed_test(minimal_pack: Pa
     ({"supply": {"capacity_kva": "lots"}}, "supply.capacity_kva"),
     ({"supply": {"capacity_kva": True}}, "supply.capacity_kva"),
     ({"description": ["a"]}, "description"),
-    ({"documents_presented": ["passport"]}, "documents_presented"),
+    ({"documents_presented": {"id": "passport"}}, "documents_presented"),
     ({"received_at": "yesterday"}, "received_at"),
 ])
 def test_request_that_does_not_fit_the_fields_is_an_input_error(

@@ -202,12 +202,12 @@ def test_the_plan_serialises_with_its_documented_fields(pack) -> None:  # type: 
     data = json.loads(decision.to_json())["plan"]
     assert set(data) == {"workflow", "name", "received_at", "received_at_assumed", "due",
                          "steps", "commitments", "critical_path", "handoff_count", "handoffs",
-                         "departments", "notices"}
+                         "departments", "notices", "customer_notices"}
     assert set(data["steps"][0]) == {"id", "name", "department", "start", "due", "duration",
                                      "duration_assumed", "after", "customer_facing", "critical"}
     assert set(data["commitments"][0]) == {"id", "name", "from", "to", "limit", "limit_unit",
                                            "limit_amount", "deadline", "expected", "on_track",
-                                           "depends_on", "basis"}
+                                           "depends_on", "basis", "binding", "same_steps"}
     assert set(data["handoffs"][0]) == {"from_step", "to_step", "from_department",
                                         "to_department"}
     reply = data["commitments"][0]
@@ -219,7 +219,204 @@ def test_the_timeline_shows_every_step_and_the_deadlines(pack) -> None:  # type:
     text = _plan(pack, intent="hv_new", received_at="2025-09-26T09:30:00").render_text()
     assert "2025-09-26 09:30 → 2025-09-28 09:30" in text
     assert "供电方案答复 (scheme_reply) 15个工作日: 截止 deadline 2025-10-23 09:30" in text
-    assert text.count("\n") == 1 + 14 + 2 + 2
+    assert "      依据 basis: 《国家电网公司供电服务“十项承诺”》 [verified]\n" in text
+    # header, 14 steps, 2 commitments and the basis of one, critical path, hand-offs
+    assert text.count("\n") == 1 + 14 + 2 + 1 + 2
+
+
+# --- several limits on the same steps, months, customer notices ----------------------------
+
+SAME_STEPS = """\
+pack:
+  id: p
+  name: 同环节多个时限
+  version: "1"
+  fields:
+    intent: {type: enum, label: 意向, label_en: Intent, values: [x]}
+    supply.voltage_kv: {type: number, unit: kV, label: 供电电压, label_en: Voltage}
+    dual: {type: bool, label: 双电源, label_en: Dual, absent: "false"}
+    mode: {type: enum, label: 方式, label_en: Mode, values: [a, b]}
+    received_at: {type: datetime, label: 受理时间, label_en: Received at}
+sources:
+  - {id: rules1996, title: 供电营业规则, status: secondary,
+     effective: {from: 1996-10-08, until: 2024-06-01}}
+  - {id: promise2011, title: 十项承诺（2011年版）, status: verified, effective: {from: 2011-10-13}}
+  - {id: regulator, title: 供电监管办法, status: secondary}
+departments:
+  - {id: counter, name: 营业厅, front_office: true}
+  - {id: planning, name: 发展策划部}
+groups: [{id: g, name: 组}]
+categories:
+  - {id: c, name: 高压新装, name_en: C, group: g, basis: [{source: regulator}], workflow: w}
+rules:
+  - {id: r, category: c, when: {field: intent, eq: x}}
+workflows:
+  - id: w
+    name: 流程
+    steps:
+      - {id: accept, name: 受理, department: counter, duration: {working_days: 1}}
+      - {id: scheme, name: 答复方案, department: planning, after: [accept], duration: {working_days: 2}}
+      - {id: close, name: 办结, department: counter, after: [scheme], duration: {hours: 1}}
+    commitments:
+      - id: reply_1996
+        name: 供电方案答复（1996年规则）
+        from: accept
+        to: scheme
+        limit:
+          - {when: {field: dual, eq: true}, value: {months: 2}}
+          - value: {months: 1}
+        basis: [{source: rules1996, article: 第十九条}]
+        effective: {from: 1996-10-08, until: 2024-06-01}
+      - {id: reply_2011, name: 供电方案答复（十项承诺）, from: accept, to: scheme,
+         limit: {working_days: 15}, basis: [{source: promise2011}], effective: {from: 2011-10-13}}
+      - {id: reply_regulator, name: 供电方案答复（监管）, from: accept, to: scheme,
+         limit: {working_days: 20}, basis: [{source: regulator}]}
+      - {id: whole, name: 全过程, from: accept, to: close, limit: {working_days: 30}}
+      - id: by_mode
+        name: 按方式
+        from: scheme
+        to: close
+        limit:
+          - {when: {field: mode, eq: a}, value: {days: 3}}
+          - {when: {field: mode, eq: b}, value: {days: 4}}
+      - {id: by_mode_too, name: 同为三天, from: scheme, to: close, limit: {days: 3}}
+    customer_notices:
+      - {id: validity, text: 供电方案有效期1年, basis: [{source: rules1996, article: 第二十一条}],
+         effective: {from: 1996-10-08, until: 2024-06-01}}
+      - {id: small, text: 10千伏及以下不超过2个月, when: {field: supply.voltage_kv, lte: 10}}
+      - {id: big, text: 35千伏及以上不超过3个月, when: {field: supply.voltage_kv, gte: 35}}
+"""
+
+
+@pytest.fixture(scope="module")
+def same_steps():  # type: ignore[no-untyped-def]
+    return _load(SAME_STEPS)
+
+
+def _plan_at(pack, received: str, **request):  # type: ignore[no-untyped-def]
+    decision = pack.classify({"intent": "x", "received_at": received, **request})
+    assert decision.status == "decided"
+    return decision.plan
+
+
+def test_the_earliest_deadline_on_the_same_steps_binds_and_names_the_others(
+        same_steps) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_at(same_steps, "2015-03-02T09:00:00", mode="a")
+    by_id = {c.id: c for c in plan.commitments}
+    assert {k: (c.limit, c.binding) for k, c in by_id.items()} == {
+        "reply_1996": ("1个月", False), "reply_2011": ("15个工作日", True),
+        "reply_regulator": ("20个工作日", False), "whole": ("30个工作日", True),
+        "by_mode": ("3天", True), "by_mode_too": ("3天", True)}  # a tie: both bind
+    assert by_id["reply_1996"].deadline == T(2015, 4, 2, 9, 0)  # one calendar month
+    assert by_id["reply_2011"].same_steps == ("reply_1996", "reply_regulator")
+    assert by_id["whole"].same_steps == ()
+    earliest = min(by_id[k].deadline for k in ("reply_1996", "reply_2011", "reply_regulator"))
+    assert by_id["reply_2011"].deadline == earliest
+
+
+def test_before_the_stricter_promise_another_limit_binds(same_steps) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_at(same_steps, "2005-03-01T09:00:00", mode="a", dual=True)
+    by_id = {c.id: c for c in plan.commitments}
+    assert set(by_id) == {"reply_1996", "reply_regulator", "whole", "by_mode", "by_mode_too"}
+    assert (by_id["reply_1996"].limit, by_id["reply_1996"].deadline) == ("2个月",
+                                                                        T(2005, 5, 1, 9, 0))
+    assert [c.id for c in plan.commitments if c.binding and c.to_step == "scheme"] == [
+        "reply_regulator"]
+
+
+def test_a_limit_the_request_does_not_decide_leaves_its_steps_without_a_binding_one(
+        same_steps) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_at(same_steps, "2015-03-02T09:00:00")  # no mode: by_mode is undecided
+    by_id = {c.id: c for c in plan.commitments}
+    assert by_id["by_mode"].deadline is None and by_id["by_mode"].depends_on == ("mode",)
+    assert by_id["by_mode"].binding is None and by_id["by_mode_too"].binding is None
+    assert by_id["whole"].binding is True
+
+
+@pytest.mark.parametrize(("received", "months", "due"), [
+    (T(2015, 1, 31, 10, 0), 1, T(2015, 2, 28, 10, 0)),  # no 31st: the month's last day
+    (T(2016, 1, 31, 10, 0), 1, T(2016, 2, 29, 10, 0)),
+    (T(2015, 11, 30, 8, 0), 2, T(2016, 1, 30, 8, 0)),
+    (T(2015, 12, 15, 0, 0), 0, T(2015, 12, 15, 0, 0)),
+])
+def test_months_are_calendar_months(received: dt.datetime, months: int,
+                                    due: dt.datetime) -> None:
+    from bizroute.models import Duration
+
+    assert CAL.add(received, Duration(months=months)) == due
+
+
+def test_a_month_is_a_whole_number() -> None:
+    from pydantic import ValidationError
+
+    from bizroute.models import Duration
+
+    with pytest.raises(ValidationError):
+        Duration(months=1.5)  # type: ignore[arg-type]
+    assert Duration(months=2).months == 2
+
+
+@pytest.mark.parametrize(("received", "fields", "told"), [
+    ("2015-03-02T09:00:00", {"supply": {"voltage_kv": 10}}, ["validity", "small"]),
+    ("2015-03-02T09:00:00", {"supply": {"voltage_kv": 35}}, ["validity", "big"]),
+    ("2015-03-02T09:00:00", {}, ["validity", "small", "big"]),  # unknown: both are told
+    ("2025-03-03T09:00:00", {"supply": {"voltage_kv": 20}}, []),  # none in force, none holds
+])
+def test_customer_notices_in_force_whose_condition_does_not_fail_are_in_the_plan(
+        same_steps, received: str, fields: dict[str, object], told: list[str]) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_at(same_steps, received, mode="a", **fields)
+    assert [n.id for n in plan.customer_notices] == told
+
+
+def test_the_timeline_groups_the_limits_on_the_same_steps_with_their_sources(
+        same_steps) -> None:  # type: ignore[no-untyped-def]
+    plan = _plan_at(same_steps, "2015-03-02T09:00:00", mode="a", supply={"voltage_kv": 10})
+    text = plan.render_text()
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if "(reply_2011)" in line)
+    assert lines[first].startswith("  承诺 commitment: 供电方案答复（十项承诺） (reply_2011) 15个工作日")
+    assert lines[first].endswith("约束 binding")
+    assert lines[first + 1] == "      依据 basis: 《十项承诺（2011年版）》 [verified]"
+    assert lines[first + 2].startswith("    同环节 same steps: 供电方案答复（监管） (reply_regulator)")
+    assert lines[first + 4].startswith("    同环节 same steps: 供电方案答复（1996年规则） (reply_1996) "
+                                       "1个月: 截止 deadline 2015-04-02 09:00")
+    assert lines[first + 5] == "      依据 basis: 《供电营业规则》 第十九条 [secondary]"
+    assert "  告知 tell the customer: 供电方案有效期1年 (validity)" in lines
+    assert "      依据 basis: 《供电营业规则》 第二十一条 [secondary]" in lines
+    data = plan.to_dict()
+    assert data["customer_notices"][0] == {
+        "id": "validity", "text": "供电方案有效期1年", "text_en": None,
+        "basis": [{"source": "rules1996", "title": "供电营业规则", "article": "第二十一条",
+                   "note": None, "status": "secondary"}]}
+    reply = next(c for c in data["commitments"] if c["id"] == "reply_1996")
+    assert (reply["limit_unit"], reply["limit_amount"], reply["binding"]) == ("months", 1.0,
+                                                                              False)
+    assert reply["same_steps"] == ["reply_2011", "reply_regulator"]
+
+
+def test_an_example_case_pins_commitments_binding_notices_and_warnings(same_steps) -> None:  # type: ignore[no-untyped-def]
+    from bizroute.cases import compare
+    from bizroute.models import Expectation
+
+    d = same_steps.classify({"intent": "x", "received_at": "2015-03-02T09:00:00", "mode": "a",
+                             "supply": {"voltage_kv": 10}})
+    good = Expectation.model_validate({
+        "status": "decided",
+        "commitments": {"reply_1996": "1个月", "reply_2011": "15个工作日",
+                        "reply_regulator": "20个工作日", "whole": "30个工作日", "by_mode": "3天",
+                        "by_mode_too": "3天"},
+        "binding": ["whole", "reply_2011", "by_mode", "by_mode_too"],
+        "customer_notices": ["small", "validity"], "warnings": []})
+    assert list(compare(good, d)) == []
+    bad = Expectation.model_validate({
+        "status": "decided", "commitments": {"reply_2011": "7个工作日"},
+        "binding": ["reply_1996"], "customer_notices": [], "warnings": ["unknown_document_code"]})
+    assert [what for what, *_ in compare(bad, d)] == [
+        "commitments", "binding", "customer_notices", "warnings"]
+    no_plan = same_steps.classify({"received_at": "2015-03-02T09:00:00"})  # asks the intent
+    assert [what for what, *_ in compare(
+        Expectation.model_validate({"status": "needs_info", "commitments": {}}), no_plan)] == [
+        "commitments"]
 
 
 # --- properties -----------------------------------------------------------------------------

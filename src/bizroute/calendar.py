@@ -16,6 +16,7 @@ start never gives an earlier due moment.
 
 from __future__ import annotations
 
+import calendar as _months
 import datetime as dt
 import math
 from collections.abc import Iterable
@@ -25,14 +26,16 @@ import chinese_calendar
 
 from . import models as m
 
-Unit = Literal["working_days", "days", "hours", "minutes"]
-UNITS: tuple[Unit, ...] = ("working_days", "days", "hours", "minutes")
+Unit = Literal["months", "working_days", "days", "hours", "minutes"]
+UNITS: tuple[Unit, ...] = ("months", "working_days", "days", "hours", "minutes")
 #: Nominal length of one unit in minutes, for comparing durations of different units (graph
-#: checks, critical paths at load time). A working day counts as a full day here.
-NOMINAL_MINUTES: dict[str, float] = {"working_days": 1440.0, "days": 1440.0, "hours": 60.0,
-                                     "minutes": 1.0}
+#: checks, critical paths at load time). A working day counts as a full day here, a month as
+#: 30 days.
+NOMINAL_MINUTES: dict[str, float] = {"months": 43200.0, "working_days": 1440.0,
+                                     "days": 1440.0, "hours": 60.0, "minutes": 1.0}
 _DAY = 86400
-_UNIT_ZH = {"working_days": "个工作日", "days": "天", "hours": "小时", "minutes": "分钟"}
+_UNIT_ZH = {"months": "个月", "working_days": "个工作日", "days": "天", "hours": "小时",
+            "minutes": "分钟"}
 
 
 def _national_years() -> tuple[int, int]:
@@ -144,6 +147,8 @@ class WorkCalendar:
             return self.add_working_days(start, amount, uncovered)
         if unit == "days":
             return start + dt.timedelta(days=amount)
+        if unit == "months":
+            return add_months(start, int(amount))
         if unit == "hours":
             return start + dt.timedelta(hours=amount)
         return start + dt.timedelta(minutes=amount)
@@ -221,6 +226,16 @@ class WorkCalendar:
     def _note(self, day: dt.date, uncovered: set[int] | None) -> None:
         if uncovered is not None and not self.covers(day.year):
             uncovered.add(day.year)
+
+
+def add_months(start: dt.datetime, months: int) -> dt.datetime:
+    """``start`` plus whole calendar months: the same day of the month and time of day, or
+    the last day of a shorter month (a month after 01-31 is 02-28 or 02-29), as periods
+    counted in months end (民法典 第二百零二条)."""
+    index = start.year * 12 + start.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(start.day, _months.monthrange(year, month + 1)[1])
+    return start.replace(year=year, month=month + 1, day=day)
 
 
 def fallback_notice(years: Iterable[int]) -> str:

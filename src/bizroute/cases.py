@@ -112,6 +112,29 @@ def compare(expect: m.Expectation, d: Decision) -> Iterator[tuple[str, Any, Any]
             yield (name, expected, actual)
     if expect.workflow is not None and expect.workflow != d.workflow:
         yield ("workflow", expect.workflow, d.workflow)
+    yield from _compare_plan(expect, d)
+    if expect.warnings is not None and sorted(expect.warnings) != sorted(
+            w.code for w in d.warnings):
+        yield ("warnings", expect.warnings, [w.code for w in d.warnings])
+
+
+def _compare_plan(expect: m.Expectation, d: Decision) -> Iterator[tuple[str, Any, Any]]:
+    """Commitments (with their limits), the binding ones, and customer notices of the plan."""
+    if expect.commitments is None and expect.binding is None and expect.customer_notices is None:
+        return
+    plan = d.plan
+    commitments = {c.id: c.limit for c in plan.commitments} if plan is not None else None
+    if expect.commitments is not None and expect.commitments != commitments:
+        yield ("commitments", expect.commitments, commitments)
+    if expect.binding is not None:
+        binding = sorted(c.id for c in plan.commitments if c.binding) if plan is not None \
+            else None
+        if sorted(expect.binding) != binding:
+            yield ("binding", expect.binding, binding)
+    if expect.customer_notices is not None:
+        told = sorted(n.id for n in plan.customer_notices) if plan is not None else None
+        if sorted(expect.customer_notices) != told:
+            yield ("customer_notices", expect.customer_notices, told)
 
 
 def coverage(pack: Pack, results: list[CaseResult]) -> dict[str, Any]:

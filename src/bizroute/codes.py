@@ -219,6 +219,14 @@ _R("BR311", "commitment-steps", "error",
    "commitments: [{id: c, from: accept, to: reply, limit: {working_days: 15}}]\n")
 _R("BR312", "duplicate-step", "error", "Two steps of one workflow share an id.",
    "`after` and commitments refer to steps by id; two steps with one id cannot be told apart.")
+_R("BR313", "duplicate-commitment", "error",
+   "Two commitments, or two customer notices, of one workflow share an id.",
+   "A plan names each commitment and notice by id (and example cases expect them by id); two "
+   "with one id cannot be told apart. Give each version of a limit an id of its own.",
+   "commitments:\n  - {id: reply, from: a, to: b, limit: {working_days: 7}}\n"
+   "  - {id: reply, from: a, to: b, limit: {working_days: 5}}\n",
+   "commitments:\n  - {id: reply_2011, from: a, to: b, limit: {working_days: 7}}\n"
+   "  - {id: reply_current, from: a, to: b, limit: {working_days: 5}}\n")
 
 # --- BR4xx: rule semantics -----------------------------------------------------------------
 # BR401-BR413 (and BR504, BR505) are registered by bizroute.checks, one module per check, from

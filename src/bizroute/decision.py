@@ -32,6 +32,15 @@ class BasisRef:
         return {"source": self.source, "title": self.title, "article": self.article,
                 "note": self.note, "status": self.status}
 
+    def describe(self, *, status: bool = False) -> str:
+        """``《供电营业规则》 第十九条``, with ``[secondary]`` (the source's status) if asked."""
+        parts = [f"《{self.title}》"]
+        if self.article:
+            parts.append(str(self.article))
+        if status and self.status:
+            parts.append(f"[{self.status}]")
+        return " ".join(parts)
+
 
 @dataclass(frozen=True, slots=True)
 class CategoryRef:
@@ -171,6 +180,20 @@ class Explanation:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionWarning:
+    """Something in the request the decision went past without failing (an unknown document
+    code, ...): ``code`` is a stable snake_case id, ``field`` the dotted path it concerns, and
+    ``message`` Chinese text that never quotes personal data."""
+
+    code: str
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class PackRef:
     id: str
     version: str
@@ -201,6 +224,7 @@ class Decision:
     notices: tuple[str, ...] = ()
     error: dict[str, Any] | None = None
     received_at: dt.datetime | dt.date | None = None  # the request's, for statistics by time
+    warnings: tuple[DecisionWarning, ...] = ()
 
     @property
     def category_id(self) -> str | None:
@@ -226,6 +250,7 @@ class Decision:
             "as_of": self.as_of.isoformat(),
             "received_at": self.received_at.isoformat() if self.received_at else None,
             "notices": list(self.notices),
+            "warnings": [w.to_dict() for w in self.warnings],
         }
         if self.plan is not None:
             out["plan"] = self.plan.to_dict()

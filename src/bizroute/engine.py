@@ -38,6 +38,7 @@ from .decision import (
     CategoryRef,
     Check,
     Decision,
+    DecisionWarning,
     Explanation,
     Named,
     PackRef,
@@ -58,7 +59,7 @@ from .findings import Finding
 from .flatten import FieldPlan, compile_flattener
 from .index import RuleIndex, TermScanner, collect_terms, leaf_numbers
 from .index import held_first as count_held_first
-from .intake import Request, as_mapping, parse_when
+from .intake import DocumentCodes, Request, as_mapping, parse_when
 from .loader import Compiler, Located, PackSource, without_gc
 from .plan import is_plan_only_notice
 from .textnorm import normaliser
@@ -184,9 +185,16 @@ class Pack:
                                        for _, cond in c.documents if cond is not None]))
         self._indexed = True
         self._labels = {path: spec.label for path, spec in self.fields.items()}
-        self._field_plan = tuple(FieldPlan(path, tuple(path.split(".")), spec,
-                                           self._allowed[path], spec.type)
-                                 for path, spec in self.fields.items())
+        # document codes: catalogue ids, their aliases, and unknown codes kept for a warning
+        codes = DocumentCodes({d.obj.id: d.obj.aliases for d in source.entries["documents"]},
+                              self._norm)
+        self._document_fields = tuple(p for p, spec in self.fields.items()
+                                      if spec.values_from == "documents")
+        self._field_plan = tuple(
+            FieldPlan(path, tuple(path.split(".")), spec, self._allowed[path], spec.type)
+            if spec.values_from != "documents" else
+            FieldPlan(path, tuple(path.split(".")), spec, self._allowed[path], "documents", codes)
+            for path, spec in self.fields.items())
         # the field plan as one generated function (flatten_fields is its reference)
         self._flatten = compile_flattener(self._field_plan, self._norm)
         # graphs, topological orders and critical paths are built once here; a plan per
@@ -400,10 +408,25 @@ class Pack:
         # note concerns every deadline of the decision, so it is repeated here
         notices = tuple(n for n in plan.notices if not is_plan_only_notice(n)
                         ) if plan is not None else ()
+        warnings = self._warnings(facts) if self._document_fields else ()
         # positional, in Decision's field order (the keywords cost more than the rest here)
         return make_decision(outcome.status, self._ref, day, request_id, category, rules, candidates,
                         questions, docs_required, docs_missing, departments, workflow,
-                        explanation, plan, notices, None, _received_at(data, facts))
+                        explanation, plan, notices, None, _received_at(data, facts), warnings)
+
+    def _warnings(self, facts: Facts) -> tuple[DecisionWarning, ...]:
+        """What the request held that classification went past: document codes that name no
+        document of the catalogue. Messages never quote a code that could be personal data."""
+        out: list[DecisionWarning] = []
+        for path in self._document_fields:
+            unknown = getattr(facts.values.get(path), "unknown", None)  # PresentedDocuments
+            for position, shown in unknown or ():
+                code = f"“{shown}”" if shown else ""
+                out.append(DecisionWarning(
+                    "unknown_document_code", path,
+                    f"{self.fields[path].label}第{position}项{code}不是资料目录中的资料代码，"
+                    "未计入已提供资料；请核对资料名称，或在规则包中为该资料声明别名（aliases）"))
+        return tuple(out)
 
     def _documents(self, compiled: CompiledCategory, facts: Facts,
                    ) -> tuple[tuple[Named, ...], tuple[Named, ...]]:
@@ -806,6 +829,7 @@ def compile_pack(source: PackSource, findings: list[Finding]) -> Pack | None:
     compiler = Compiler(source, findings)
     compiler.check_duplicates()
     compiler.check_fields()
+    compiler.check_document_aliases()
     entries = source.entries
     for loc in entries["categories"]:
         _check_category(compiler, loc)

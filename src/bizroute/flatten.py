@@ -21,20 +21,25 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from .conditions import MISSING, TextValue
-from .intake import coerce
+from .intake import DocumentCodes, coerce
 from .models import FieldSpec
 
 Flattener = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 class FieldPlan(NamedTuple):
-    """One declared field, as the readers need it."""
+    """One declared field, as the readers need it.
+
+    ``kind`` is the field's type, except ``documents`` for a list of document codes
+    (``values_from: documents``), read by ``codes``: aliases resolved, an unknown code kept
+    aside for a warning instead of failing the request."""
 
     path: str
     parts: tuple[str, ...]
     spec: FieldSpec
     allowed: frozenset[str]
     kind: str
+    codes: DocumentCodes | None = None
 
 
 def flatten_fields(data: Mapping[str, Any], plan: tuple[FieldPlan, ...],
@@ -42,7 +47,7 @@ def flatten_fields(data: Mapping[str, Any], plan: tuple[FieldPlan, ...],
     """The declared fields of ``data`` by path; raises ``InputError`` for a value that does
     not fit its declaration."""
     values: dict[str, Any] = {}
-    for path, parts, spec, allowed, kind in plan:
+    for path, parts, spec, allowed, kind, codes in plan:
         raw = data[path] if path in data else _walk(data, parts)  # a flat key first
         if raw is MISSING:
             continue
@@ -66,10 +71,11 @@ def flatten_fields(data: Mapping[str, Any], plan: tuple[FieldPlan, ...],
                 if parsed.tzinfo is None:
                     values[path] = parsed
                     continue
-        if kind == "list" and type(raw) is list and _all_allowed(raw, allowed):
+        if kind in ("list", "documents") and type(raw) is list and _all_allowed(raw, allowed):
             values[path] = frozenset(raw)
             continue
-        value = coerce(path, spec, raw, allowed, norm)
+        value = (codes.resolve(path, raw) if codes is not None
+                 else coerce(path, spec, raw, allowed, norm))
         if value is not MISSING:
             values[path] = value
     return values
@@ -97,8 +103,11 @@ _FAST = {
     "list": "if type(raw) is list and all_allowed(raw, A{i}):\n"
             "    values[P{i}] = frozenset(raw)\n",
 }
+_FAST["documents"] = _FAST["list"]
 _SLOW = "value = coerce(P{i}, S{i}, raw, A{i}, norm)\nif value is not MISSING:\n" \
         "    values[P{i}] = value\n"
+_SLOW_DOCUMENTS = "value = C{i}.resolve(P{i}, raw)\nif value is not MISSING:\n" \
+                  "    values[P{i}] = value\n"
 
 
 def compile_flattener(plan: tuple[FieldPlan, ...], norm: Callable[[str], str]) -> Flattener:
@@ -110,8 +119,8 @@ def compile_flattener(plan: tuple[FieldPlan, ...], norm: Callable[[str], str]) -
         "generic": lambda data: flatten_fields(data, plan, norm)}
     body = ["if type(data) is not dict:", "    return generic(data)", "values = {}"]
     for i, field in enumerate(plan):
-        namespace[f"P{i}"], namespace[f"S{i}"], namespace[f"A{i}"] = (
-            field.path, field.spec, field.allowed)
+        namespace[f"P{i}"], namespace[f"S{i}"], namespace[f"A{i}"], namespace[f"C{i}"] = (
+            field.path, field.spec, field.allowed, field.codes)
         body.append(f"raw = data.get(P{i}, MISSING)")
         namespace[f"W{i}"] = field.parts
         if len(field.parts) == 2:  # not under its dotted name: the nested walk, dicts inline
@@ -122,8 +131,8 @@ def compile_flattener(plan: tuple[FieldPlan, ...], norm: Callable[[str], str]) -
         elif len(field.parts) > 2:
             body += ["if raw is MISSING:", f"    raw = walk(data, W{i})"]
         fast = _FAST.get(field.kind)
-        convert = (fast.format(i=i) + "else:\n" + _indent(_SLOW.format(i=i)) if fast
-                   else _SLOW.format(i=i))
+        slow = (_SLOW_DOCUMENTS if field.codes is not None else _SLOW).format(i=i)
+        convert = fast.format(i=i) + "else:\n" + _indent(slow) if fast else slow
         body += ["if raw is not MISSING:", _indent(convert).rstrip("\n")]
     body.append("return values")
     source = "def flatten(data):\n" + _indent("\n".join(body) + "\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -114,6 +114,94 @@ def coerce(path: str, spec: FieldSpec, value: Any, allowed: frozenset[str],
         raise InputError(f"{path}: {', '.join(repr(b) for b in bad[:5])} not among its values",
                          field=path)
     return frozenset(items)
+
+
+class PresentedDocuments(frozenset[str]):
+    """The catalogue ids of the documents a request presents. ``unknown`` lists the items
+    that name no document of the catalogue, as (1-based position, the item when it is safe
+    to show: a short ASCII code; ``None`` otherwise, since it may hold personal data)."""
+
+    __slots__ = ("unknown",)
+    unknown: tuple[tuple[int, str | None], ...]
+
+    @classmethod
+    def of(cls, ids: Iterable[str], unknown: tuple[tuple[int, str | None], ...] = (),
+           ) -> PresentedDocuments:
+        out = cls(ids)
+        out.unknown = unknown
+        return out
+
+
+_SAFE_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.:\-]{0,39}")
+_DIGIT_RUN = re.compile(r"\d{5}")  # part of an identity, phone or card number, perhaps
+
+
+def _shown_code(item: str) -> str | None:
+    text = item.strip()
+    if _SAFE_CODE.fullmatch(text) and not _DIGIT_RUN.search(text):
+        return text
+    return None
+
+
+class DocumentCodes:
+    """Reads the document codes of a request: catalogue ids, ids written differently
+    (case, full-width characters), and the aliases a pack declares for other systems' codes
+    (``房产证`` / ``不动产权证书`` / ``property_certificate``). A code naming no document does
+    not fail the request: it is left out and reported (:attr:`PresentedDocuments.unknown`).
+
+    An alias declared by two documents presents both (``bizroute check`` reports it, BR414);
+    an alias that is another document's id means that document.
+
+    >>> codes = DocumentCodes({"property_proof": ["房产证"]}, str.lower)
+    >>> found = codes.resolve("documents_presented", ["房产证", "Property_Proof", "x1"])
+    >>> sorted(found), found.unknown
+    (['property_proof'], ((3, 'x1'),))
+    """
+
+    def __init__(self, aliases: Mapping[str, Iterable[str]], norm: Callable[[str], str]) -> None:
+        self.ids = frozenset(aliases)
+        self._norm = norm
+        by_alias: dict[str, list[str]] = {}
+        for doc_id, names in aliases.items():
+            for name in names:
+                found = by_alias.setdefault(norm(name), [])
+                if doc_id not in found:
+                    found.append(doc_id)
+        by_id = {norm(doc_id): (doc_id,) for doc_id in aliases}
+        # an id (as written in the catalogue, or normalised) wins over any alias
+        self._lookup: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in by_alias.items()}
+        self._lookup.update(by_id)
+        self._lookup.pop("", None)
+
+    def lookup(self, code: str) -> tuple[str, ...]:
+        """The ids a code names (none, one, or several for a shared alias)."""
+        if code in self.ids:
+            return (code,)
+        return self._lookup.get(self._norm(code), ())
+
+    def resolve(self, path: str, value: Any) -> Any:
+        """The documents of a ``documents_presented`` value; ``MISSING`` when empty."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return MISSING
+        if isinstance(value, str):
+            items: list[Any] = [s for s in _LIST_SPLIT.split(value.strip()) if s]
+        elif isinstance(value, list | tuple):
+            items = list(value)
+        else:
+            raise InputError(f"{path}: expected a list, got {_kind(value)}", field=path)
+        ids: list[str] = []
+        unknown: list[tuple[int, str | None]] = []
+        for position, item in enumerate(items, start=1):
+            if isinstance(item, int) and not isinstance(item, bool):
+                item = str(item)  # a numeric code from a spreadsheet
+            if isinstance(item, str) and not item.strip():
+                continue
+            found = self.lookup(item) if isinstance(item, str) else ()
+            if found:
+                ids.extend(found)
+            else:
+                unknown.append((position, _shown_code(item) if isinstance(item, str) else None))
+        return PresentedDocuments.of(ids, tuple(unknown))
 
 
 def parse_when(value: Any) -> dt.date | dt.datetime | None:

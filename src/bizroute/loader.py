@@ -544,6 +544,15 @@ class Compiler:
                 self.error("BR210", f"source {b.source!r} is not defined in 'sources'",
                            where, *prefix, i, "source")
 
+    def check_document_aliases(self) -> None:
+        """An alias must keep some text after normalisation (it is matched normalised)."""
+        for loc in self.source.entries["documents"]:
+            for i, alias in enumerate(loc.obj.aliases):
+                if not self.norm(alias):
+                    self.error("BR103", f"alias {alias!r} of document {loc.obj.id!r} is empty "
+                               "once normalised (spaces are removed before matching)",
+                               loc, "aliases", i)
+
     def check_fields(self) -> None:
         if self.info is None:
             return

@@ -233,10 +233,19 @@ class Basis(_Strict):
         return str(v) if isinstance(v, int) else v
 
 
+Alias = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class Document(_Strict):
     id: Id
     name: str
     name_en: str | None = None
+    #: other systems' codes or names for this document (``房产证``, ``property_certificate``):
+    #: a request presenting one of them presents this document
+    aliases: list[Alias] = Field(
+        default_factory=list,
+        description="codes or names other systems use for this document; matched after "
+                    "normalisation (full-width, case, spaces, traditional characters)")
     notes: str | None = None
 
 
@@ -295,10 +304,15 @@ class Rule(_Strict):
     effective: Effective = ALWAYS
 
 
+DURATION_UNITS = ("months", "working_days", "days", "hours", "minutes")
+
+
 class Duration(_Strict):
-    """A span of time: ``{working_days: 3}``, ``{days: 5}``, ``{hours: 24}`` or ``{minutes: 45}``."""
+    """A span of time: ``{working_days: 3}``, ``{days: 5}``, ``{hours: 24}``, ``{minutes: 45}``
+    or ``{months: 1}`` (calendar months, as the 1996 rules count 供电方案 replies)."""
 
     # never negative: a step cannot end before it starts
+    months: Annotated[int, Strict()] | None = Field(default=None, ge=0)
     working_days: float | None = Field(default=None, ge=0)
     days: float | None = Field(default=None, ge=0)
     hours: float | None = Field(default=None, ge=0)
@@ -306,11 +320,11 @@ class Duration(_Strict):
 
     @model_validator(mode="after")
     def _one_unit(self) -> Duration:
-        units = [u for u in ("working_days", "days", "hours", "minutes") if getattr(self, u) is not None]
+        units = [u for u in DURATION_UNITS if getattr(self, u) is not None]
         if len(units) != 1:
             raise PydanticCustomError(
-                "invalid_value", "a duration has exactly one of working_days, days, hours, minutes"
-            )
+                "invalid_value",
+                "a duration has exactly one of months, working_days, days, hours, minutes")
         return self
 
 
@@ -347,12 +361,28 @@ class Commitment(_Strict):
     notes: str | None = None
 
 
+class CustomerNotice(_Strict):
+    """Something the customer is told with the plan (告知事项): a term, a validity period.
+
+    Shown in the plan of a request when in force on the as-of date and its ``when`` does not
+    fail (a condition unknown for the request keeps it, as for conditional documents)."""
+
+    id: Id
+    text: str = Field(min_length=1, description="what to tell the customer, in Chinese")
+    text_en: str | None = None
+    when: Condition | None = None
+    basis: list[Basis] = Field(default_factory=list)
+    effective: Effective = ALWAYS
+    notes: str | None = None
+
+
 class Workflow(_Strict):
     id: Id
     name: str
     name_en: str | None = None
     steps: list[Step] = Field(min_length=1)
     commitments: list[Commitment] = Field(default_factory=list)
+    customer_notices: list[CustomerNotice] = Field(default_factory=list)
     effective: Effective = ALWAYS
     notes: str | None = None
 
@@ -369,6 +399,14 @@ class Expectation(_Strict):
     departments: list[Id] | None = None
     questions: list[str] | None = None
     workflow: Id | None = None
+    #: the plan's commitments (all of them), by id, each with its limit as the plan shows it
+    #: (``15个工作日``, ``1个月``; null when the request does not decide it)
+    commitments: dict[Id, str | None] | None = None
+    #: the ids of the binding commitments (the earliest deadline of those on the same steps)
+    binding: list[Id] | None = None
+    customer_notices: list[Id] | None = None
+    #: the codes of the decision's warnings, e.g. ``unknown_document_code``
+    warnings: list[str] | None = None
 
 
 class Case(_Strict):

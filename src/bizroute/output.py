@@ -99,7 +99,7 @@ def _key_order() -> tuple[str, ...]:
 #: after them when present).
 FAST_KEYS = ("schema", "request_id", "status", "category", "rules", "candidates", "questions",
              "documents", "departments", "workflow", "explanation", "pack", "as_of",
-             "received_at", "notices")
+             "received_at", "notices", "warnings")
 
 #: What follows the request id up to the category's JSON, per status.
 _STATUS = {s: b',"status":' + orjson.dumps(s) + b',"category":' for s in STATUSES}
@@ -200,6 +200,8 @@ class FastEncoder:
             parts += [
                 self._pack_as_of(d), b',"received_at":', _time(d.received_at),
                 b',"notices":', dumps(d.notices) if d.notices else b"[]",
+                b',"warnings":',
+                dumps([w.to_dict() for w in d.warnings]) if d.warnings else b"[]",
             ]
             if d.plan is not None:
                 parts += [b',"plan":', dumps(d.plan.to_dict())]
@@ -270,7 +272,7 @@ def render_text(d: Decision, record: Record | None = None, *, explain: bool = Fa
         lines[0] += f"  {c.name} ({c.id}) {codes}".rstrip()
         lines.append(f"    类别组 group: {c.group_name} ({c.group})")
     for rule in d.rules:
-        basis = "; ".join(_basis_text(b) for b in rule.basis) or "-"
+        basis = "; ".join(b.describe() for b in rule.basis) or "-"
         lines.append(f"    规则 rule: {rule.id} (priority {rule.priority})  依据 basis: {basis}")
     if d.candidates:
         lines.append("    候选 candidates: " + "; ".join(
@@ -297,6 +299,8 @@ def render_text(d: Decision, record: Record | None = None, *, explain: bool = Fa
         lines.extend(render_explanation(d))
     for notice in d.notices:
         lines.append(f"    注意 notice: {notice}")
+    for warning in d.warnings:
+        lines.append(f"    警告 warning: {warning.message} [{warning.code} {warning.field}]")
     return "\n".join(lines) + "\n"
 
 
@@ -322,19 +326,12 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _basis_text(b: Any) -> str:
-    parts = [f"《{b.title}》"]
-    if b.article:
-        parts.append(str(b.article))
-    return " ".join(parts)
-
-
 CSV_COLUMNS: tuple[str, ...] = (
     "record.index", "record.line", "request_id", "status", "category.id", "category.name",
     "category.group", "category.codes", "rules", "candidates", "questions",
     "documents.required", "documents.missing", "departments", "workflow", "as_of",
     "received_at", "plan.due", "plan.commitments_at_risk", "notices", "error.position",
-    "error.message",
+    "error.message", "warnings",
 )
 
 
@@ -373,6 +370,7 @@ def flat_row(record: Record | None, d: Decision) -> list[Any]:
         ";".join(x.id for x in d.departments), d.workflow or "", d.as_of.isoformat(),
         d.received_at.isoformat() if d.received_at else "", due, at_risk,
         " | ".join(d.notices), err.get("position") or "", err.get("message") or "",
+        ";".join(w.code for w in d.warnings),
     ]
 
 

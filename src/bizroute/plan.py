@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .calendar import WorkCalendar, fallback_notice, nominal_minutes
@@ -55,6 +55,12 @@ class PlannedCommitment:
     on_track: bool | None  # expected no later than the deadline
     depends_on: tuple[str, ...]  # request fields that would decide the limit, when undecided
     basis: tuple[BasisRef, ...]
+    #: the earliest deadline of the commitments on the same steps (``from`` and ``to``): the
+    #: one that binds; None when one of them has no deadline for this request
+    binding: bool | None = True
+    #: the other commitments of the plan on the same steps (a regulation and a stricter
+    #: company promise on the same span), in plan order
+    same_steps: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "from": self.from_step, "to": self.to_step,
@@ -63,6 +69,21 @@ class PlannedCommitment:
                 "deadline": self.deadline.isoformat() if self.deadline else None,
                 "expected": self.expected.isoformat(), "on_track": self.on_track,
                 "depends_on": list(self.depends_on),
+                "basis": [b.to_dict() for b in self.basis],
+                "binding": self.binding, "same_steps": list(self.same_steps)}
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedNotice:
+    """A customer notice of the workflow in force for this request (告知事项)."""
+
+    id: str
+    text: str
+    text_en: str | None
+    basis: tuple[BasisRef, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "text_en": self.text_en,
                 "basis": [b.to_dict() for b in self.basis]}
 
 
@@ -95,6 +116,7 @@ class Plan:
     handoffs: tuple[Handoff, ...]
     departments: tuple[Named, ...]  # in order of first involvement
     notices: tuple[str, ...] = ()
+    customer_notices: tuple[PlannedNotice, ...] = ()
 
     @property
     def due(self) -> dt.datetime:
@@ -120,6 +142,7 @@ class Plan:
             "handoffs": [h.to_dict() for h in self.handoffs],
             "departments": [d.to_dict() for d in self.departments],
             "notices": list(self.notices),
+            "customer_notices": [n.to_dict() for n in self.customer_notices],
         }
 
     def render_text(self) -> str:
@@ -134,14 +157,22 @@ class Plan:
             took = f"  {s.duration}" + ("?" if s.duration_assumed else "") if s.duration else ""
             lines.append(f"  {mark} {span}  {s.name.ljust(width, '　')} {s.id}  "
                          f"[{s.department.name} {s.department.id}]{took}")
-        for c in self.commitments:
-            if c.deadline is None:
-                lines.append(f"  承诺 commitment: {c.name} ({c.id}): 时限取决于 depends on "
-                             f"{', '.join(c.depends_on)}")
-                continue
-            state = "按期 on track" if c.on_track else "超期风险 at risk"
-            lines.append(f"  承诺 commitment: {c.name} ({c.id}) {c.limit}: 截止 deadline "
-                         f"{_when(c.deadline)}  预计 expected {_when(c.expected)}  {state}")
+        for group in _by_steps(self.commitments):
+            for k, c in enumerate(group):
+                head = "承诺 commitment" if k == 0 else "  同环节 same steps"
+                binds = "  约束 binding" if len(group) > 1 and c.binding else ""
+                if c.deadline is None:
+                    lines.append(f"  {head}: {c.name} ({c.id}): 时限取决于 depends on "
+                                 f"{', '.join(c.depends_on)}")
+                else:
+                    state = "按期 on track" if c.on_track else "超期风险 at risk"
+                    lines.append(f"  {head}: {c.name} ({c.id}) {c.limit}: 截止 deadline "
+                                 f"{_when(c.deadline)}  预计 expected {_when(c.expected)}  "
+                                 f"{state}{binds}")
+                lines.extend(_basis_lines(c.basis))
+        for n in self.customer_notices:
+            lines.append(f"  告知 tell the customer: {n.text} ({n.id})")
+            lines.extend(_basis_lines(n.basis))
         lines.append("  关键路径 critical path (*): " + " → ".join(self.critical_path))
         lines.append(f"  部门交接 hand-offs: {len(self.handoffs)}" + (": " + "; ".join(
             f"{h.from_department.name}→{h.to_department.name} ({h.from_step}→{h.to_step})"
@@ -151,6 +182,22 @@ class Plan:
 
 def _when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _basis_lines(basis: tuple[BasisRef, ...]) -> list[str]:
+    if not basis:
+        return []
+    return ["      依据 basis: " + "; ".join(b.describe(status=True) for b in basis)]
+
+
+def _by_steps(commitments: tuple[PlannedCommitment, ...]) -> list[list[PlannedCommitment]]:
+    """The commitments grouped by the steps they bind, groups in plan order; in each group
+    the binding ones first, then the others by deadline."""
+    groups: dict[tuple[str, str], list[PlannedCommitment]] = {}
+    for c in commitments:
+        groups.setdefault((c.from_step, c.to_step), []).append(c)
+    return [sorted(g, key=lambda c: (not c.binding, c.deadline or dt.datetime.max))
+            for g in groups.values()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,11 +382,35 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
         commitments.append(PlannedCommitment(
             c.id, c.name, wf.steps[c.from_index].id, wf.steps[c.to_index].id, label,
             unit, amount, deadline, expected, expected <= deadline, (), c.basis))
+    told = tuple(PlannedNotice(n.id, n.text, n.text_en, n.basis) for n in wf.notices
+                 if n.effective.contains(day)
+                 and (n.when is None or n.when.evaluate(facts) is not False))
     notices = []
     if assumed:
         notices.append(_missing_notice(day))
     if uncovered:
         notices.append(fallback_notice(uncovered))
-    return Plan(wf.id, wf.name, received, assumed, steps, tuple(commitments),
+    return Plan(wf.id, wf.name, received, assumed, steps, _binding(commitments),
                 tuple(wf.steps[i].id for i in reversed(path)), static.handoffs,
-                static.departments, tuple(notices))
+                static.departments, tuple(notices), told)
+
+
+def _binding(commitments: list[PlannedCommitment]) -> tuple[PlannedCommitment, ...]:
+    """Mark which commitment binds on each span of steps: where a regulation and a stricter
+    promise (or two versions) limit the same steps, the earliest deadline is the one to keep,
+    and each names the others. Ties all bind; a span with an undecided limit binds none."""
+    spans: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(commitments):
+        spans.setdefault((c.from_step, c.to_step), []).append(i)
+    out = list(commitments)
+    for members in spans.values():
+        if len(members) == 1:
+            continue
+        deadlines = [commitments[i].deadline for i in members]
+        earliest = None if None in deadlines else min(d for d in deadlines if d is not None)
+        for i in members:
+            c = commitments[i]
+            others = tuple(commitments[j].id for j in members if j != i)
+            binding = None if earliest is None else c.deadline == earliest
+            out[i] = replace(c, binding=binding, same_steps=others)
+    return tuple(out)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,8 @@ from .loader import Compiler, Located
 #: At most this many combinations of request values are tried when checking commitments.
 SCENARIO_LIMIT = 512
 _EPSILON = 1e-3
-_EN = {"working_days": "working days", "days": "days", "hours": "hours", "minutes": "minutes"}
+_EN = {"months": "months", "working_days": "working days", "days": "days", "hours": "hours",
+       "minutes": "minutes"}
 
 
 # --- compiled parts ------------------------------------------------------------------------
@@ -102,6 +103,18 @@ class CompiledCommitment:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class CompiledNotice:
+    """A customer notice of a workflow (告知事项), ready for planning."""
+
+    id: str
+    text: str
+    text_en: str | None
+    when: Node | None
+    effective: m.Effective
+    basis: tuple[BasisRef, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledWorkflow:
     """One workflow version, ready for planning: nothing here is recomputed per request."""
 
@@ -119,6 +132,7 @@ class CompiledWorkflow:
     #: it is the critical path of every plan
     critical_path: tuple[str, ...]
     variable: bool  # whether any duration depends on the request
+    notices: tuple[CompiledNotice, ...] = ()
 
 
 # --- compiling and checking --------------------------------------------------------------------
@@ -194,6 +208,7 @@ def compile_workflow(c: Compiler, loc: Located,
         if step.duration is not None:
             timed[i] = _timed(c, step.duration, loc, ("steps", i, "duration"))
     commitments = _compile_commitments(c, loc, wf, graph, index, basis_refs)
+    notices = _compile_notices(c, loc, wf, basis_refs)
     if _errors(c) > errors_before or start is None or end is None:
         return None
     steps = tuple(
@@ -218,7 +233,7 @@ def compile_workflow(c: Compiler, loc: Located,
         for k in commitments]
     compiled = CompiledWorkflow(
         compiled.id, compiled.name, compiled.name_en, compiled.effective, steps, order, start,
-        end, compiled.commitments, nx.freeze(graph), critical, compiled.variable)
+        end, compiled.commitments, nx.freeze(graph), critical, compiled.variable, notices)
     _check_commitment_limits(c, loc, compiled)
     return compiled
 
@@ -306,8 +321,39 @@ def _check_ends(c: Compiler, loc: Located, wf: m.Workflow, graph: nx.DiGraph,
     return (index[start] if start is not None else None, index[end] if end is not None else None)
 
 
+def _check_unique(c: Compiler, loc: Located, wf: m.Workflow, key: str,
+                  items: Sequence[m.Commitment | m.CustomerNotice]) -> None:
+    """BR313: two commitments (or two notices) of one workflow share an id."""
+    noun = "commitment" if key == "commitments" else "customer notice"
+    first: dict[str, int] = {}
+    for k, item in enumerate(items):
+        if item.id in first:
+            c.error("BR313", f"{noun} id {item.id!r} is already used by {noun} "
+                    f"{first[item.id] + 1} of workflow {wf.id!r}", loc, key, k, "id")
+        else:
+            first[item.id] = k
+
+
+def _compile_notices(c: Compiler, loc: Located, wf: m.Workflow,
+                     basis_refs: Any) -> tuple[CompiledNotice, ...]:
+    _check_unique(c, loc, wf, "customer_notices", wf.customer_notices)
+    out = []
+    for k, notice in enumerate(wf.customer_notices):
+        c.check_basis(notice.basis, loc, "customer_notices", k, "basis")
+        when = None
+        if notice.when is not None:
+            when = c.condition(notice.when, loc, ("customer_notices", k, "when"))
+            if when is None:
+                continue
+        refs = tuple(basis_refs(notice.basis)) if basis_refs is not None else ()
+        out.append(CompiledNotice(notice.id, notice.text, notice.text_en, when,
+                                  notice.effective, refs))
+    return tuple(out)
+
+
 def _compile_commitments(c: Compiler, loc: Located, wf: m.Workflow, graph: nx.DiGraph,
                          index: dict[str, int], basis_refs: Any) -> list[CompiledCommitment]:
+    _check_unique(c, loc, wf, "commitments", wf.commitments)
     out = []
     for k, com in enumerate(wf.commitments):
         c.check_basis(com.basis, loc, "commitments", k, "basis")
