@@ -124,7 +124,7 @@ def test_the_fast_constructors_build_ordinary_frozen_instances() -> None:
         check.value = "other"  # type: ignore[misc]
     pack = d.PackRef("p", "1", "x")
     made = d.make_decision("unmatched", pack, dt.date(2025, 1, 1), None, None, (), (), (), (),
-                           (), (), None, d.make_explanation((), ()), None, (), None, None)
+                           (), (), None, d.make_explanation((), ()), None, (), None, None, ())
     assert made == d.Decision("unmatched", pack, dt.date(2025, 1, 1))
     assert made.to_dict() == d.Decision("unmatched", pack, dt.date(2025, 1, 1)).to_dict()
     assert dataclasses.replace(made, status="decided").status == "decided"

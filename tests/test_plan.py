@@ -543,14 +543,18 @@ def test_in_the_default_pack_a_high_voltage_connection_of_2025_09_26_gets_its_sc
         "intent": "new_connection", "customer": {"type": "non_residential"},
         "supply": {"capacity_kva": 630}, "received_at": "2025-09-26T09:30:00"})
     assert (decision.category_id, decision.workflow) == ("hv_new", "hv_connection")
-    reply = decision.plan.commitment("scheme_reply")
-    assert (reply.limit, reply.deadline, reply.on_track) == (
-        "15个工作日", T(2025, 10, 23, 9, 30), True)
+    # since 2024-06-01 the 15 working days rest on the 2024 rules as recalled (unverified);
+    # they bind beside the regulator's 20
+    reply = decision.plan.commitment("scheme_reply_2024")
+    assert (reply.limit, reply.deadline, reply.on_track, reply.binding) == (
+        "15个工作日", T(2025, 10, 23, 9, 30), True, True)
+    assert [b.status for b in reply.basis] == ["unverified"]
+    assert reply.same_steps == ("scheme_reply_regulator_2009",)
     dual = default_pack.classify({
         "intent": "new_connection", "customer": {"type": "non_residential"},
         "supply": {"capacity_kva": 630, "dual_source": True},
         "received_at": "2025-09-26T09:30:00"})
-    assert dual.plan.commitment("scheme_reply").deadline == T(2025, 11, 13, 9, 30)
+    assert dual.plan.commitment("scheme_reply_2024").deadline == T(2025, 11, 13, 9, 30)
 
 
 def test_in_the_default_pack_every_commitment_of_a_decided_example_is_on_track(
