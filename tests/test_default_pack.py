@@ -18,6 +18,7 @@ import pytest
 from bench.fresh_accuracy import read_set, score, tally
 
 from bizroute import Pack, load_pack
+from bizroute.models import Commitment
 
 FRESH = Path(__file__).parent / "fresh"
 
@@ -250,3 +251,89 @@ def test_default_pack_checks_clean_under_strict_with_every_waiver_explained(
     assert main(["check", str(default_pack_path()), "--strict", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"]["errors"] == 0 and report["summary"]["warnings"] == 0
+
+
+# --- time limits over time ---------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commitments(pack: Pack) -> list[tuple[str, Commitment]]:
+    return [(wid, c) for wid, locs in pack.workflows.items() for loc in locs
+            for c in loc.obj.commitments]
+
+
+def test_every_ten_commitments_limit_names_its_version_and_dates(pack: Pack) -> None:
+    # 十项承诺 versions follow each other; a limit of one version must not outlive it
+    versions = {s.id: s.effective for s in pack.sources.values()
+                if s.id.startswith("sgcc_commitments")}
+    cited: set[str] = set()
+    for wid, c in _commitments(pack):
+        for b in c.basis:
+            if b.source in versions:
+                cited.add(b.source)
+                assert c.effective.from_ is not None, (wid, c.id)
+                assert c.effective.from_ >= versions[b.source].from_, (wid, c.id)
+    assert cited == set(versions)  # 2005, 2011, current, and the current one's unread items
+    assert versions["sgcc_commitments_2011"].until == versions["sgcc_commitments_current"].from_
+
+
+def test_the_1996_limits_end_on_2024_06_01_and_the_unknown_ones_carry_on_unverified(
+        pack: Pack) -> None:
+    carried = set()
+    for wid, c in _commitments(pack):
+        sources = [b.source for b in c.basis]
+        if "gdyyg_1996" in sources:
+            assert c.effective.until == dt.date(2024, 6, 1), (wid, c.id)
+        if "gdyyg_2024_recalled" in sources:
+            assert c.effective.from_ == dt.date(2024, 6, 1), (wid, c.id)
+            carried.add(f"{wid}.{c.id}")
+    assert pack.sources["gdyyg_2024_recalled"].status == "unverified"
+    # 暂拆, 复装, 校表, 恢复供电 carried on; the 2024 供电方案 limits as recalled
+    assert carried == {
+        "temporary_removal.removal_2024", "reinstallation.reinstall_2024", "meter_test.test_2024",
+        "arrears_reconnect.restore_2024", "lv_residential_connection.scheme_reply_2024",
+        "lv_non_residential_connection.scheme_reply_2024", "hv_connection.scheme_reply_2024"}
+
+
+@pytest.mark.parametrize(("day", "shown"), [
+    ("2010-06-01", ["(scheme_reply_sgcc_2005) 15个工作日", "约束 binding",
+                    "(scheme_reply_1996) 1个月",
+                    "《国家电网公司供电服务“十项承诺”（2005年版）》 [secondary]",
+                    "《供电营业规则》 第十九条 [secondary]", "(design_review_company) 10个工作日"]),
+    ("2015-06-01", ["(scheme_reply_sgcc_2011) 15个工作日",
+                    "《国家电网公司供电服务“十项承诺”（2011年修订）》 [verified]",
+                    "(scheme_reply_regulator_2009) 20个工作日", "(scheme_reply_1996) 1个月"]),
+    ("2024-01-15", ["(scheme_reply_regulator_2009) 20个工作日", "(scheme_reply_1996) 1个月",
+                    "(whole_process_sgcc_current) 22个工作日",
+                    "《国家电网有限公司供电服务“十项承诺”（现行版）》 第六项 [verified]"]),
+    ("2025-06-02", ["(scheme_reply_2024) 15个工作日", "《供电营业规则（内容待核）》 [unverified]",
+                    "(scheme_validity_2024)"]),
+])
+def test_explain_as_of_a_day_of_each_period_shows_the_limits_in_force_and_their_sources(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, day: str, shown: list[str]) -> None:
+    from bizroute.cli import main
+
+    request_file = tmp_path / "r.jsonl"
+    request_file.write_text('{"description": "高压新装", "customer": {"type": "non_residential"}, '
+                            '"supply": {"capacity_kva": 800}}\n', encoding="utf-8")
+    assert main(["explain", str(request_file), "--as-of", day]) == 0
+    out = capsys.readouterr().out
+    for text in shown:
+        assert text in out, text
+    if day >= "2024-06-01":
+        assert "scheme_reply_1996" not in out
+    if day < "2011-10-13":
+        assert "scheme_reply_sgcc_2011" not in out
+
+
+def test_docs_list_every_time_limit_and_customer_notice_of_the_default_pack(pack: Pack) -> None:
+    text = (ROOT / "docs" / "default-pack.md").read_text(encoding="utf-8")
+    section = text[text.index("## Time limits by period"):]
+    for wid, locs in pack.workflows.items():
+        for loc in locs:
+            items = [*loc.obj.commitments, *loc.obj.customer_notices]
+            if items:
+                assert f"`{wid}`" in section, wid
+            for item in items:
+                assert f"`{item.id}`" in section, (wid, item.id)
