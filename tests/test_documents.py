@@ -3,6 +3,7 @@ that become warnings instead of failing the request."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from bizroute import Pack, load_pack
 from bizroute.checks import check_pack
 from bizroute.errors import PackError
 from bizroute.intake import DocumentCodes
-from bizroute.output import FastEncoder, JsonlWriter, flat_row, render_text
+from bizroute.output import FastEncoder, JsonlWriter, TableWriter, flat_row, render_text
 from bizroute.readers import Record
 
 RES_NEW = {"description": "新房要装表", "customer": {"type": "residential"}}
@@ -100,6 +101,11 @@ def test_warnings_are_always_in_the_json_and_in_every_output(minimal_pack: Pack)
                             option=orjson.OPT_APPEND_NEWLINE)
     assert FastEncoder().line(record, d, False) == expected
     assert "警告 warning: 已提供资料第1项" in render_text(d)
+    table = io.StringIO()
+    writer = TableWriter(table)
+    writer.begin()
+    writer.write(record, d)
+    assert "警告 warning: unknown_document_code" in table.getvalue()
     assert flat_row(record, d)[-1] == "unknown_document_code"
 
 

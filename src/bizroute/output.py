@@ -395,6 +395,8 @@ class TableWriter(DecisionWriter):
             note = "; ".join(f"{q.label} ({q.field})" for q in d.questions)
         elif d.candidates:
             note = "; ".join(f"{x.name} ({x.category})" for x in d.candidates)
+        elif d.warnings:
+            note = "警告 warning: " + "; ".join(dict.fromkeys(w.code for w in d.warnings))
         else:
             note = ""
         category = f"{d.category.name} ({d.category.id})" if d.category else ""
