@@ -153,6 +153,7 @@ class Space:
                     self.dims.append(dim)
                     self.atom_dim[key] = dim.index
         self.atom_key = {index: key for key, index in self.atom_dim.items()}
+        self._normalised: dict[int, list[str]] = {}
         self.text_fields = {name for name, spec in pack.fields.items() if spec.type == "text"}
 
     # --- building dimensions
@@ -319,8 +320,10 @@ class Space:
         words = []
         for a in needed:
             options = self._samples(a)
-            clean = [t for t in options if not any(self._hits(f, self._norm(t)) for f in banned)]
-            words.append((clean or options or [""])[0])
+            # the first option that no banned atom finds (stop there: each test costs)
+            clean = next((t for t in options
+                          if not any(self._hits(f, self._norm(t)) for f in banned)), None)
+            words.append(clean if clean is not None else (options or [""])[0])
         if words:
             return "，".join(words)
         raw = value.raw if isinstance(value, TextValue) else ""
@@ -343,13 +346,21 @@ class Space:
         """Whether atom ``a`` finds something in a normalised text (negation cues ignored)."""
         key = self.atom_key[a]
         if key[0] == "mentions":
-            return any(self._norm(t) in norm_text for t in self._samples(a) if self._norm(t))
+            return any(t in norm_text for t in self._norm_samples(a))
         if key[0] == "matches":
             try:
                 return compile_regex(str(key[2])).search(norm_text) is not None
             except Exception:
                 return False
         return False
+
+    def _norm_samples(self, a: int) -> list[str]:
+        """:meth:`_samples` of a ``mentions`` atom, normalised, the empty ones left out
+        (kept: witnesses test them against every text they build)."""
+        found = self._normalised.get(a)
+        if found is None:
+            found = self._normalised[a] = [n for n in map(self._norm, self._samples(a)) if n]
+        return found
 
     def _list_items(self, box: Box, dim: Dim) -> set[str]:
         items = set()
@@ -566,6 +577,35 @@ class Overlap:
     combined_text: bool  # the witness needs the words of both rules in one text
     more: tuple[RuleInfo, ...] = ()  # some further rules the second one overlaps with
     more_count: int = 0  # how many further rules
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """Two rules of different categories a request can move between (see
+    :attr:`Analysis.neighbours`). For ``apart``, ``dimension`` is the field that tells them
+    apart and ``masks`` the elements of it each rule takes (first's, second's)."""
+
+    first: RuleInfo  # earlier in the pack
+    second: RuleInfo
+    kind: str  # together | words | apart
+    dimension: Dim | None = None
+    masks: tuple[int, int] = (0, 0)
+    boxes: tuple[int, int] = (0, 0)  # the two boxes that meet (Analysis.boxes)
+    # filled by Analysis.confirm:
+    witnesses: tuple[dict[str, Any], ...] = ()  # one request, or one per side for apart
+    outcomes: tuple[tuple[str, ...], ...] = ()  # per witness: the decided category, or candidates
+    confirmed: bool | None = None  # None: not confirmed yet
+    as_of: dt.date | None = None
+
+    def labels(self, which: int) -> list[str]:
+        """The elements of the telling field a rule takes (0: first, 1: second), as the
+        analysis labels them (``residential``, ``> 160``, ``(missing)``)."""
+        if self.dimension is None:
+            return []
+        mask = self.masks[which] & self.dimension.present
+        if self.dimension.kind in ("number", "date"):
+            return _join_intervals(self.dimension, mask)
+        return [self.dimension.labels[e] for e in _bits(mask)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -917,6 +957,99 @@ class Analysis:
         except Exception:
             return False
         return all(r.rule.node.evaluate(facts) is True for r in rules)
+
+    # --- neighbours
+
+    @cached_property
+    def neighbours(self) -> list[Neighbour]:
+        """Pairs of rules of different categories, in force on a common day, that a request
+        can move between (one entry per pair, the closest relation):
+
+        * ``together``: some request makes both true, with no more words in one text than
+          either rule needs (at one priority that is an overlap, BR401; otherwise the higher
+          priority wins);
+        * ``words``: both are true when one text carries the words of both rules (at one
+          priority that is a text overlap, BR402);
+        * ``apart``: on every dimension but one field the two meet, and on that field the two
+          rules' values together make up every value the field can take (``customer.type``
+          residential against non-residential, a capacity up to 160 against above it):
+          changing that field's value moves the request from one rule to the other.
+
+        :meth:`confirm` gives an entry its witness requests and what classifying them gives.
+        """
+        rank = {"together": 0, "words": 1, "apart": 2}
+        best: dict[tuple[int, int], tuple[str, int | None, int, int]] = {}
+
+        def keep(i: int, j: int, kind: str, dim: int | None) -> None:
+            a, b = self.owner[i], self.owner[j]
+            key = (a, b) if a < b else (b, a)
+            boxes = (i, j) if a < b else (j, i)
+            current = best.get(key)
+            if current is None or rank[kind] < rank[current[0]]:
+                best[key] = (kind, dim, *boxes)
+
+        dims = self.space.dims
+        for i, box in enumerate(self.boxes):
+            rule = self.rules[self.owner[i]].rule
+            later = self.index.all & ~((1 << (i + 1)) - 1)  # each pair of boxes once
+            within = (later & ~self._by_category[rule.category]
+                      & self._dates(rule.effective, "meet"))
+            if not within:
+                continue
+            strict = self._strict_partners(i)
+            for j in _bits(self.index.candidates(box, within)):
+                keep(i, j, "together" if strict >> j & 1 else "words", None)
+            for d, mask in box.items():
+                dim = dims[d]
+                if not dim.structural:  # free text and lists: their words are atoms
+                    continue
+                rest = {k: v for k, v in box.items() if k != d}
+                apart = self.index.candidates(rest, within & strict) & ~self.index.meeting(d, mask)
+                for j in _bits(apart):
+                    if (mask | self.boxes[j][d]) & dim.present == dim.present:
+                        keep(i, j, "apart", d)
+        return [Neighbour(self.rules[a], self.rules[b], kind,
+                          dims[d] if d is not None else None,
+                          (self.boxes[i][d], self.boxes[j][d]) if d is not None else (0, 0),
+                          (i, j))
+                for (a, b), (kind, d, i, j) in sorted(best.items())]
+
+    def confirm(self, n: Neighbour) -> Neighbour:
+        """``n`` with witness requests (one for ``together`` and ``words``, one per side for
+        ``apart``), what classifying them gives, and ``confirmed``: the decisions lead to the
+        pair's categories (for ``apart``, each side to its own), so that a pair that a third
+        rule overrides is not taken for one."""
+        day = _common_day(n.first.rule.effective, n.second.rule.effective)
+        categories = (n.first.rule.category, n.second.rule.category)
+        i, j = n.boxes
+        d = n.dimension.index if n.dimension is not None else None
+        if d is None:
+            meet = intersect(self.boxes[i], self.boxes[j])
+            assert meet is not None
+            witnesses: tuple[dict[str, Any], ...] = (self.space.witness(meet),)
+        else:
+            base = intersect({k: v for k, v in self.boxes[i].items() if k != d},
+                             {k: v for k, v in self.boxes[j].items() if k != d})
+            assert base is not None
+            witnesses = tuple(self.space.witness({**base, d: self.boxes[k][d]}) for k in (i, j))
+        outcomes = tuple(self._outcome(w, day) for w in witnesses)
+        if d is None:
+            confirmed = bool(set(outcomes[0]) & set(categories))
+        else:
+            confirmed = categories[0] in outcomes[0] and categories[1] in outcomes[1]
+        return dataclasses.replace(n, witnesses=witnesses, outcomes=outcomes,
+                                   confirmed=confirmed, as_of=day)
+
+    def _outcome(self, witness: dict[str, Any], day: dt.date | None) -> tuple[str, ...]:
+        """The categories classifying ``witness`` leads to: the decided one, else the
+        candidates (empty when it is unmatched or does not fit the pack)."""
+        try:
+            decision = self.pack.classify(witness, day, explain=False)
+        except Exception:
+            return ()
+        if decision.category is not None:
+            return (decision.category.id,)
+        return tuple(c.category for c in decision.candidates)
 
     # --- shadows
 
