@@ -149,3 +149,33 @@ def test_test_command_reports_failures_with_file_line_and_diff(
     assert "1 passed, 1 failed" in out
     assert "cases.yaml:5:5 wrong" in out
     assert "- expected: fault" in out and "+ actual:   close" in out
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX links and devices")
+def test_output_through_a_link_replaces_the_file_it_names_and_keeps_the_link(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(tmp_path, "in.jsonl", '{"description": "没电了"}\n')
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    assert run(capsys, "classify", src, "--rules", MINIMAL, "-o", str(link))[0] == 0
+    assert link.is_symlink() and link.resolve() == real
+    assert json.loads(real.read_text(encoding="utf-8"))["status"] == "decided"
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists(), reason="needs /dev/null")
+def test_output_to_a_device_writes_in_place_and_leaves_the_device(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import stat
+
+    src = write(tmp_path, "in.jsonl", '{"description": "没电了"}\n')
+    assert run(capsys, "classify", src, "--rules", MINIMAL, "-o", "/dev/null")[0] == 0
+    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+
+def test_output_onto_a_directory_is_a_usage_error(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    src = write(tmp_path, "in.jsonl", '{"description": "没电了"}\n')
+    code, _, err = run(capsys, "classify", src, "--rules", MINIMAL, "-o", str(tmp_path))
+    assert code == 2 and "is a directory" in err

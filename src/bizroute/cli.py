@@ -63,6 +63,9 @@ def report_pack_error(exc: PackError) -> None:
 def open_output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
     """stdout, or a file written atomically: a temporary file renamed into place at the end.
 
+    Only a regular file is replaced so: a symbolic link's target is written (the link stays),
+    and a device or FIFO is written in place.
+
     ``binary``: a byte stream (UTF-8 is the writer's business) instead of a text stream."""
     if path is None or path == "-":
         if not binary:
@@ -76,6 +79,16 @@ def open_output(path: str | None, *, binary: bool = False) -> Iterator[IO[Any]]:
         out.flush()
         return
     target = Path(path)
+    if target.is_symlink():  # replace the file the link names, not the link
+        target = target.resolve()
+    if target.exists() and not target.is_file():
+        if target.is_dir():
+            raise Failure(f"{path}: is a directory, not a file")
+        # a device or a FIFO (/dev/null, a pipe): written in place, never renamed over
+        with (open(target, "wb") if binary
+              else open(target, "w", encoding="utf-8", newline="")) as stream:
+            yield stream
+        return
     directory = target.parent if str(target.parent) else Path()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
