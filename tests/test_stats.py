@@ -185,3 +185,43 @@ def test_tables_on_a_terminal_have_no_colour_when_no_color_is_set(
     assert "业务类别 by category" in screen.getvalue()
     colour = re.compile(r"\x1b\[(?:\d+;)*(?:3[0-8]|9[0-7])(?:;\d+)*m")
     assert not colour.search(screen.getvalue())  # styles (bold, italic) may remain
+
+
+def test_the_trend_by_any_period_comes_from_the_daily_counts() -> None:
+    days = ["2026-03-02T09:00", "2026-03-03T10:00", "2026-03-09", "2026-04-01T08:00"]
+    for period in ("day", "week", "month"):
+        one = StatsBuilder(period)  # type: ignore[arg-type]
+        monthly = StatsBuilder("month")
+        for i, day in enumerate(days):
+            d = decision("decided" if i % 2 else "unmatched", "c" if i % 2 else None,
+                         received_at=day)
+            one.add(d)
+            monthly.add(d)
+        assert monthly.result().trend_by(period) == one.result().trend  # type: ignore[arg-type]
+
+
+def test_suggestions_of_unmatched_requests_are_counted_with_mean_score_and_a_masked_example(
+        ) -> None:
+    b = StatsBuilder()
+    b.add({**decision("unmatched"), "suggestions": [
+        {"category": "fault", "name": "故障报修", "score": 0.8,
+         "example": "家里没电了，电话13812345678"},
+        {"category": "complaint", "name": "投诉", "score": 0.3, "example": "态度差"}]})
+    b.add({**decision("unmatched"), "suggestions": [
+        {"category": "fault", "name": "故障报修", "score": 0.6, "example": "停电"}]})
+    b.add({**decision("unmatched"), "suggestions": []})
+    b.add(decision("unmatched"))  # no suggestions field at all
+    b.add({**decision("decided", "fault"), "suggestions": [
+        {"category": "complaint", "name": "投诉", "score": 0.9}]})  # decided: not counted
+    result = b.result()
+    assert result.unmatched_with_suggestions == 3
+    fault, complaint = result.suggestions
+    assert fault[:3] == ("fault", "故障报修", 2) and fault[3] == pytest.approx(0.7)
+    assert fault[4] == "家里没电了，电话138******78"
+    assert complaint[:3] == ("complaint", "投诉", 1)
+    data = result.to_dict()["suggestions"]
+    assert data["decisions"] == 3 and data["rows"][0]["mean_score"] == 0.7
+
+
+def test_without_suggestions_the_json_says_none_were_seen(stats: Any) -> None:
+    assert stats.to_dict()["suggestions"] == {"decisions": 0, "rows": []}

@@ -10,7 +10,10 @@ gives a :class:`Stats` with the tables:
 * department workload from the plans, when decisions carry them: requests, steps and
   expected days (each step's due minus its start, in days);
 * commitments at risk: a plan's commitment whose expected end is after its deadline;
-* a trend of requests by day, ISO week or month of ``received_at``, by status.
+* a trend of requests by day, ISO week or month of ``received_at``, by status (the daily
+  counts are kept too, so :meth:`Stats.trend_by` gives any period);
+* for unmatched requests, the categories their ``suggestions`` name (when decisions carry
+  them): how many requests, the mean score, an example of the words (numbers masked).
 
 Writers for a readable table (rich), JSON and CSV are in :mod:`bizroute.cli_stats`.
 """
@@ -24,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .decision import STATUSES, Decision
+from .textnorm import mask_numbers
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
@@ -49,6 +53,14 @@ class _Commitment:
     examples: list[str] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class _Suggestion:
+    name: str
+    count: int = 0
+    score: float = 0.0
+    example: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Stats:
     """The tables; every list is sorted (largest count first, then by id)."""
@@ -66,6 +78,22 @@ class Stats:
     period: Period
     trend: tuple[tuple[str, dict[str, int]], ...]  # (period, counts by status and "total")
     undated: int
+    #: (day, counts by status and "total"), every day with a request
+    daily: tuple[tuple[str, dict[str, int]], ...] = ()
+    #: unmatched decisions that carry a ``suggestions`` list (even an empty one)
+    unmatched_with_suggestions: int = 0
+    #: (category, name, unmatched requests naming it, mean score, example words)
+    suggestions: tuple[tuple[str, str, int, float, str], ...] = ()
+
+    def trend_by(self, period: Period) -> tuple[tuple[str, dict[str, int]], ...]:
+        """The trend by ``day``, ISO ``week`` or ``month``, from the daily counts."""
+        order: dict[str, int] = {s: i for i, s in enumerate(STATUSES)}
+        merged: dict[str, Counter[str]] = {}
+        for day, counts in self.daily:
+            merged.setdefault(period_key(dt.date.fromisoformat(day), period),
+                              Counter()).update(counts)
+        return tuple((key, dict(sorted(c.items(), key=lambda kv: (
+            kv[0] != "total", order.get(kv[0], len(order)))))) for key, c in sorted(merged.items()))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (documented in docs/statistics.md, versioned by ``schema``)."""
@@ -92,6 +120,10 @@ class Stats:
                             for i, name, r, ok, u, ex in self.commitments],
             "trend": {"period": self.period, "undated": self.undated,
                       "rows": [{"period": p, **counts} for p, counts in self.trend]},
+            "suggestions": {"decisions": self.unmatched_with_suggestions,
+                            "rows": [{"category": c, "name": name, "count": n,
+                                      "mean_score": round(score, 4), "example": example}
+                                     for c, name, n, score, example in self.suggestions]},
         }
 
 
@@ -121,7 +153,10 @@ class StatsBuilder:
         self.departments: dict[str, _Department] = {}
         self.commitments: dict[str, _Commitment] = {}
         self.trend: dict[str, Counter[str]] = {}
+        self.daily: dict[str, Counter[str]] = {}
         self.undated = 0
+        self.suggested: dict[str, _Suggestion] = {}
+        self.unmatched_with_suggestions = 0
 
     def add_unreadable(self, position: str, message: str) -> None:
         """A line of the decisions file that is not a decision."""
@@ -153,7 +188,27 @@ class StatsBuilder:
         plan = data.get("plan")
         if isinstance(plan, Mapping):
             self._add_plan(plan, str(data.get("request_id") or f"#{self.records}"))
+        if status == "unmatched" and isinstance(data.get("suggestions"), list):
+            self._add_suggestions(data["suggestions"])
         self._add_trend(data.get("received_at"), status)
+
+    def _add_suggestions(self, suggestions: list[Any]) -> None:
+        self.unmatched_with_suggestions += 1
+        seen: set[str] = set()
+        for item in suggestions:
+            if not isinstance(item, Mapping) or not item.get("category"):
+                continue
+            cid = str(item["category"])
+            if cid in seen:
+                continue
+            seen.add(cid)
+            entry = self.suggested.setdefault(cid, _Suggestion(str(item.get("name") or cid)))
+            entry.count += 1
+            score = item.get("score")
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                entry.score += float(score)
+            if not entry.example and item.get("example"):
+                entry.example = mask_numbers(str(item["example"]))[:200]
 
     def _add_plan(self, plan: Mapping[str, Any], request_id: str) -> None:
         self.with_plan += 1
@@ -193,6 +248,9 @@ class StatsBuilder:
         counts = self.trend.setdefault(key, Counter())
         counts["total"] += 1
         counts[status] += 1
+        daily = self.daily.setdefault(when.date().isoformat(), Counter())
+        daily["total"] += 1
+        daily[status] += 1
 
     def extend(self, decisions: Iterable[Decision | Mapping[str, Any]]) -> StatsBuilder:
         for decision in decisions:
@@ -222,9 +280,14 @@ class StatsBuilder:
                                         key=lambda kv: (kv[0] != "total",
                                                         order.get(kv[0], len(order))))))
                       for key, counts in sorted(self.trend.items()))
+        daily = tuple((day, dict(counts)) for day, counts in sorted(self.daily.items()))
+        suggestions = tuple(sorted(((c, e.name, e.count, e.score / e.count if e.count else 0.0,
+                                     e.example) for c, e in self.suggested.items()),
+                                   key=lambda row: (-row[2], -row[3], row[0])))
         return Stats(self.records, tuple(self.unreadable), by_status, by_category, by_group,
                      questions, self.needs_info, self.with_plan, departments, commitments,
-                     self.period, trend, self.undated)
+                     self.period, trend, self.undated, daily, self.unmatched_with_suggestions,
+                     suggestions)
 
 
 def period_key(when: dt.date, period: Period) -> str:
