@@ -62,7 +62,10 @@ def test_rules_two_fields_apart_are_not_neighbours(tmp_path: Path) -> None:
 
 def test_an_apart_pair_that_a_third_rule_overrides_is_not_confirmed(tmp_path: Path) -> None:
     body = BODY + """\
-  - {id: big_flag, category: c7, priority: 20, when: {all: [{field: capacity, gt: 160}, {field: flag, exists: false}]}}
+  - id: big_flag
+    category: c7
+    priority: 20
+    when: {all: [{field: capacity, gt: 160}, {field: flag, exists: false}]}
 """
     analysis = Analysis(load_pack(write_pack(tmp_path / "q", body, OPTIONAL_FIELDS)))
     n = next(x for x in analysis.neighbours if (x.first.rule.id, x.second.rule.id)

@@ -1,8 +1,9 @@
 """``bizroute stats DECISIONS``: statistics tables over a file of decisions.
 
 The file is what ``bizroute classify --format jsonl`` (or ``--format json``) writes. Output as
-readable tables (rich), JSON (docs/statistics.md) or CSV (one row per table cell group:
-``table,key,name,count,share,requests,steps,expected_days,at_risk,on_track,undetermined``).
+readable tables (rich), JSON (docs/statistics.md), CSV (one row per table cell group:
+``table,key,name,count,share,requests,steps,expected_days,at_risk,on_track,undetermined``) or
+an HTML report with charts (:mod:`bizroute.pages.report`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -17,7 +19,7 @@ import click
 from .cli import EXIT_PROBLEMS, Failure, cli, encoding_option, open_output
 from .stats import PERIODS, Period, Stats, StatsBuilder
 
-STATS_FORMATS = ("table", "json", "csv")
+STATS_FORMATS = ("table", "json", "csv", "html")
 _STATUS_COLOUR = {"decided": "green", "ambiguous": "yellow", "needs_info": "cyan",
                   "unmatched": "magenta", "error": "red"}
 _STATUS_ZH = {"decided": "已判定", "ambiguous": "有歧义", "needs_info": "需补充信息",
@@ -58,16 +60,22 @@ def stats_cmd(decisions: str, period: str, fmt: str, top: int, output: str | Non
         raise Failure(str(exc)) from None
     result = builder.result()
     with open_output(output) as stream:
-        write_stats(result, fmt, stream, top=top)
+        write_stats(result, fmt, stream, top=top, source=decisions)
     for position, message in result.unreadable[:10]:
         click.echo(f"  unreadable {position}: {message}", err=True)
     if result.unreadable:
         raise Failure(f"{len(result.unreadable)} line(s) were not decisions", EXIT_PROBLEMS)
 
 
-def write_stats(stats: Stats, fmt: str, stream: IO[str], *, top: int = 10) -> None:
-    """Write ``stats`` as ``table``, ``json`` or ``csv``."""
-    if fmt == "json":
+def write_stats(stats: Stats, fmt: str, stream: IO[str], *, top: int = 10,
+                source: str = "") -> None:
+    """Write ``stats`` as ``table``, ``json``, ``csv`` or ``html`` (the demand report with
+    charts, one self-contained page: docs/statistics.md)."""
+    if fmt == "html":
+        from .pages.report import render_report
+
+        stream.write(render_report(stats, source="" if source == "-" else Path(source).name))
+    elif fmt == "json":
         stream.write(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
         write_csv(stats, stream)
