@@ -17,6 +17,7 @@ from .cli import (
     input_format_option,
     load,
     open_output,
+    report_pack_error,
     rules_option,
 )
 
@@ -33,12 +34,17 @@ def handbook(pack_dir: str | None, output: str, as_of: str | None) -> None:
 
     业务手册：每类业务的依据、判定条件、应收资料、部门、流程图与承诺时限、示例，可离线打开。
     """
+    from .errors import PackError
+    from .loader import default_pack_path
     from .pages import build_handbook
 
     day = _date(as_of)
-    pack = load(pack_dir)
+    root = Path(pack_dir) if pack_dir else default_pack_path()
     try:
-        result = build_handbook(pack, output, as_of=day)
+        result = build_handbook(root, output, as_of=day)  # loads the pack once, with the checks
+    except PackError as exc:
+        report_pack_error(exc)
+        raise Failure(f"the rule pack cannot be used ({len(exc.findings)} finding(s))") from None
     except OSError as exc:
         raise Failure(str(exc)) from None
     click.echo(f"wrote {len(result.pages)} pages ({result.categories} categories) to "

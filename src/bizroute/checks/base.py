@@ -158,6 +158,8 @@ class PackReport:
     loaded: bool = False
     pack: Pack | None = None
     waived: list[Reported] = field(default_factory=list)
+    #: what the checks computed (the analysis, the case results), for callers that show it
+    context: CheckContext | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -222,6 +224,7 @@ def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable
                 report.reported.append(Reported(finding, issue.case))
     _waive(report, path, select, ignore)
     report.reported.sort(key=lambda r: r.finding)
+    report.context = ctx
     return report
 
 

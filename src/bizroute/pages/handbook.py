@@ -38,26 +38,41 @@ class Handbook:
     seconds: float
 
 
-def build_handbook(pack: Pack, directory: str | os.PathLike[str], *,
+def build_handbook(pack: Pack | str | os.PathLike[str], directory: str | os.PathLike[str], *,
                    as_of: dt.date | None = None) -> Handbook:
     """Write the handbook of ``pack`` (the versions in force on ``as_of``, default today) to
     ``directory``, replacing an earlier handbook there; see the module docstring.
 
-    Raises ``FileExistsError`` when ``directory`` holds other files, ``NotADirectoryError``
-    when it is a file.
+    ``pack`` is a loaded :class:`~bizroute.Pack` or a pack directory (then it is loaded
+    once, by the checks). Raises :class:`~bizroute.PackError` for a pack that does not load,
+    ``FileExistsError`` when ``directory`` holds other files, ``NotADirectoryError`` when it is
+    a file.
     """
     from ..analysis import Analysis, timeline
     from ..cases import load_cases, run_case
     from ..checks import check_pack
+    from ..engine import Pack
+    from ..errors import PackError
 
     started = time.perf_counter()
     day = as_of or dt.date.today()
+    root = pack.path if isinstance(pack, Pack) else Path(pack)
+    report = check_pack(root)
+    ctx = report.context
+    if not isinstance(pack, Pack):
+        if report.pack is None:
+            raise PackError([f for f in report.findings if f.severity == "error"])
+        pack = report.pack
     writer = SiteWriter(directory)
     try:
-        analysis = Analysis(pack)
-        cases = [run_case(pack, c) for c in load_cases(pack.path, [])]
+        # the checks' own analysis and case results, when they are of this very pack
+        if ctx is not None and report.pack is not None and report.pack.digest == pack.digest:
+            pack = report.pack
+            analysis, cases = ctx.analysis, ctx.case_results
+        else:
+            analysis = Analysis(pack)
+            cases = [run_case(pack, c) for c in load_cases(pack.path, [])]
         views = Views(pack, day, analysis, cases)
-        report = check_pack(pack.path)
         site = _site(pack, day)
         env = environment()
 
