@@ -269,3 +269,34 @@ def test_stats_command_writes_the_html_report(tmp_path: Path,
     assert main(["stats", str(src), "--format", "html", "-o", str(out)]) == 0
     text = read(out)
     assert "需求分析报告" in text and "d.jsonl" in text and str(tmp_path) not in text
+
+
+# --- the diagram ---------------------------------------------------------------------------------
+
+
+def test_a_diagram_has_a_node_per_step_a_lane_per_department_and_numbered_commitments() -> None:
+    from bizroute.pages.diagram import Bracket, workflow_svg
+
+    pack = bizroute.load_pack()
+    graph = pack.workflow("hv_connection", DAY)
+    svg = workflow_svg(graph, [Bracket("供电方案答复", "accept", "scheme", "15个工作日")])
+    assert svg.count('<g class="node') == graph.number_of_nodes()
+    departments = {graph.nodes[n]["department"] for n in graph.nodes}
+    assert svg.count('<g class="lane"') == len(departments)
+    critical = graph.graph["critical_path"]
+    assert all(f'data-step="{s}"' in svg for s in critical)
+    assert svg.count('class="node critical') == len(critical)
+    assert 'data-number="1"' in svg and "供电方案答复：15个工作日" in svg
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("12个工作日 / 5个工作日", 114, ["12个工作日 /", "5个工作日"]),  # at the space
+    ("30分钟 / 70分钟 / 100分钟", 114, ["30分钟 / 70分钟 /", "100分钟"]),
+    ("接入系统与电网方案审查", 114, ["接入系统与电网方", "案审查"]),  # between characters
+    ("电力调度控制中心很长的名字还要更长一些", 120, ["电力调度控制中心很", "长的名字还要更长…"]),
+])
+def test_labels_wrap_at_spaces_else_between_characters_never_inside_a_number(
+        text: str, width: float, lines: list[str]) -> None:
+    from bizroute.pages.diagram import wrap
+
+    assert wrap(text, width, 11 if "分钟" in text or "工作日" in text else 13) == lines

@@ -12,6 +12,7 @@ Nothing runs in the browser: the page shows the SVG as it is, on screen and in p
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,23 +47,38 @@ def text_width(text: str, size: float) -> float:
 
 
 def wrap(text: str, width: float, size: float, max_lines: int = 2) -> list[str]:
-    """``text`` in lines no wider than ``width``; the last line ends in … when cut."""
+    """``text`` in lines no wider than ``width``: broken at spaces where the pieces between
+    them fit (``12个工作日 / 5个工作日``), else between CJK characters, never inside a number
+    or a Latin word; the last line ends in … when cut."""
     lines: list[str] = []
     current = ""
-    for ch in text:
-        if current and text_width(current + ch, size) > width:
-            lines.append(current)
-            current = ch
-        else:
-            current += ch
-    if current:
-        lines.append(current)
+    for chunk in re.split(r"(\s+)", text):
+        if not current and chunk.isspace():
+            continue
+        if text_width(current + chunk, size) <= width:
+            current += chunk
+            continue
+        if current.strip() and text_width(chunk, size) <= width:
+            lines.append(current.rstrip())
+            current = "" if chunk.isspace() else chunk
+            continue
+        for token in _TOKENS.findall(chunk):  # a piece too wide for a line of its own
+            if current and text_width(current + token, size) > width:
+                lines.append(current.rstrip())
+                current = token.lstrip()
+            else:
+                current += token
+    if current.strip():
+        lines.append(current.rstrip())
     if len(lines) > max_lines:
         last = lines[max_lines - 1]
         while last and text_width(last + "…", size) > width:
             last = last[:-1]
         lines = [*lines[: max_lines - 1], last + "…"]
     return lines
+
+
+_TOKENS = re.compile(r"[A-Za-z0-9.,:%+\-]+|\s+|.")
 
 
 def workflow_svg(graph: Any, brackets: Sequence[Bracket] = (), *, label: str = "") -> str:
