@@ -248,7 +248,7 @@ def test_report_shows_suggestions_when_decisions_carry_them_with_numbers_masked(
     html = pages.render_report(_stats(suggestions=[
         {"category": "fault", "name": "故障报修", "score": 0.82, "example": "没电了 13812345678"}]))
     assert 'id="chart-suggestions"' in html
-    assert "138******78" in html and "13812345678" not in html
+    assert "138****5678" in html and "13812345678" not in html
 
 
 def test_text_from_decisions_cannot_become_markup_in_the_report() -> None:
@@ -300,3 +300,22 @@ def test_labels_wrap_at_spaces_else_between_characters_never_inside_a_number(
     from bizroute.pages.diagram import wrap
 
     assert wrap(text, width, 11 if "分钟" in text or "工作日" in text else 13) == lines
+
+
+def test_worked_examples_mask_personal_fields_and_numbers() -> None:
+    from bizroute import models as m
+    from bizroute.analysis import Analysis
+    from bizroute.cases import LoadedCase, run_case
+    from bizroute.pages.views import Views
+
+    pack = bizroute.load_pack()
+    case = m.Case(id="personal-example", request={
+        "description": "家里没电了，回电13812345678", "area": "urban",
+        "customer": {"name": "张三", "phone": "13987654321"}},
+        expect=m.Expectation(status="decided", category="fault_repair"))
+    result = run_case(pack, LoadedCase(case, "t.yaml", 1, 1))
+    example = Views(pack, DAY, Analysis(pack), [result]).example(result)
+    shown = " ".join([example.words or "", *(f"{k} {v}" for k, v in example.fields)])
+    assert example.category is not None and example.category.id == "fault_repair"
+    assert "138****5678" in shown and "13812345678" not in shown
+    assert "张三" not in shown and "13987654321" not in shown

@@ -217,7 +217,7 @@ def test_suggestions_of_unmatched_requests_are_counted_with_mean_score_and_a_mas
     assert result.unmatched_with_suggestions == 3
     fault, complaint = result.suggestions
     assert fault[:3] == ("fault", "故障报修", 2) and fault[3] == pytest.approx(0.7)
-    assert fault[4] == "家里没电了，电话138******78"
+    assert fault[4] == "家里没电了，电话138****5678"
     assert complaint[:3] == ("complaint", "投诉", 1)
     data = result.to_dict()["suggestions"]
     assert data["decisions"] == 3 and data["rows"][0]["mean_score"] == 0.7

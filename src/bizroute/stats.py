@@ -13,7 +13,7 @@ gives a :class:`Stats` with the tables:
 * a trend of requests by day, ISO week or month of ``received_at``, by status (the daily
   counts are kept too, so :meth:`Stats.trend_by` gives any period);
 * for unmatched requests, the categories their ``suggestions`` name (when decisions carry
-  them): how many requests, the mean score, an example of the words (numbers masked).
+  them): how many requests, the mean score, an example of the words (personal numbers masked).
 
 Writers for a readable table (rich), JSON and CSV are in :mod:`bizroute.cli_stats`.
 """
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .decision import STATUSES, Decision
-from .textnorm import mask_numbers
+from .masking import mask_text
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
@@ -208,7 +208,7 @@ class StatsBuilder:
             if isinstance(score, int | float) and not isinstance(score, bool):
                 entry.score += float(score)
             if not entry.example and item.get("example"):
-                entry.example = mask_numbers(str(item["example"]))[:200]
+                entry.example = mask_text(str(item["example"]))[:200]
 
     def _add_plan(self, plan: Mapping[str, Any], request_id: str) -> None:
         self.with_plan += 1

@@ -7,7 +7,6 @@ traditional characters mapped to simplified ones.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable
 from functools import cache
@@ -66,28 +65,3 @@ def normaliser(*, traditional_to_simplified: bool = True) -> Callable[[str], str
 
     return norm
 
-
-#: Groups of 3 or more digits, joined by single spaces or hyphens, 7 digits or more in all:
-#: telephone, identity and bank-card numbers (an identity number may end in X); dates such as
-#: 2026-03-02 are not, their groups are shorter.
-_LONG_NUMBER = re.compile(r"\d{3,}(?:[ \-]?\d{3,})*(?:[xX](?![A-Za-z]))?")
-
-
-def mask_numbers(text: str) -> str:
-    """``text`` with telephone, identity and bank-card numbers masked, for pages and
-    messages that quote customers' words: the first 3 and last 2 digits stay.
-
-    >>> mask_numbers("我的电话13812345678，身份证11010519491231002X")
-    '我的电话138******78，身份证110*************2X'
-    """
-
-    def mask(found: re.Match[str]) -> str:
-        run = found.group(0)
-        digits = [i for i, ch in enumerate(run) if ch.isdigit() or ch in "xX"]
-        if len(digits) < 7:
-            return run
-        keep = set(digits[:3] + digits[-2:])
-        return "".join(ch if i in keep or not (ch.isdigit() or ch in "xX") else "*"
-                       for i, ch in enumerate(run))
-
-    return _LONG_NUMBER.sub(mask, text)

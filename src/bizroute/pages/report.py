@@ -4,7 +4,7 @@ Charts are drawn by plotly; its JavaScript bundle is written once into the page,
 works offline and from ``file://``. Every chart has the table of its numbers under it (for
 print, for screen readers, and for the numbers themselves). Text from the decisions (category
 names, suggestion examples) reaches the charts HTML-escaped, and examples have their long
-numbers masked (:func:`bizroute.textnorm.mask_numbers`).
+numbers masked (:func:`bizroute.masking.mask_text`).
 """
 
 from __future__ import annotations

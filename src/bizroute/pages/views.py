@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import models as m
 from ..calendar import describe as describe_duration
+from ..masking import mask_request
 from .describe import Clause, Glossary, describe, sentence
 from .diagram import Bracket, workflow_svg
 
@@ -269,6 +270,7 @@ class Views:
         self.category_versions: dict[str, list[m.Category]] = defaultdict(list)
         for loc in entries["categories"]:
             self.category_versions[loc.obj.id].append(loc.obj)
+        self.personal = frozenset(p for p, spec in pack.fields.items() if spec.personal)
         self._workflow_versions: dict[str, list[WorkflowVersion]] = {}
         self._category_links: dict[str, Link] = {}
 
@@ -494,7 +496,8 @@ class Views:
     def example(self, result: CaseResult) -> ExampleView:
         case = result.case.case
         d: Decision = result.decision  # type: ignore[assignment]
-        request = case.request
+        # an example may hold a name or a phone number: shown as the service logs it
+        request = mask_request(case.request, self.personal)
         words = request.get("description")
         fields = tuple((label, value) for path, label, value in self.request_fields(request)
                        if path != "description")
