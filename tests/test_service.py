@@ -459,3 +459,41 @@ def test_a_broken_pack_does_not_start(tmp_path: Path) -> None:
     events = [json.loads(line) for line in result.stderr.splitlines()]
     assert any("BR201" in e["message"] for e in events)
     assert events[-1]["event"] == "pack-refused"
+
+
+NOTICE_REQUEST = {"id": "REQ-0007", "description": "新开的奶茶店要装电",
+                  "customer": {"type": "non_residential", "phone": "13912345678"},
+                  "supply": {"capacity_kva": 30}, "documents_presented": ["business_license"],
+                  "applicant": {"agent": True}, "received_at": "2026-03-02T09:30"}
+
+
+def test_notice_gives_the_one_time_notice_of_a_decided_request(server: Server) -> None:
+    response = server.post("/v1/notice?date=2026-03-02&office=%E5%9F%8E%E4%B8%9C%E8%90%A5%E4"
+                           "%B8%9A%E5%8E%85", NOTICE_REQUEST)
+    assert response.status == 200, response.body
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    html = response.body.decode("utf-8")
+    assert "一次性告知书" in html and "城东营业厅" in html and "用电申请表" in html
+    assert "BR-20260302-" in html and "13912345678" not in html
+
+
+def test_notice_of_an_undecided_request_is_a_problem_saying_what_to_ask(server: Server) -> None:
+    problem = assert_problem(server.post("/v1/notice", {"description": "要开户用电"}), 422,
+                             "not-decided")
+    assert problem["decision_status"] == "needs_info" and problem["questions"]
+    assert_problem(server.post("/v1/notice?format=docx", NOTICE_REQUEST), 400,
+                   "invalid-parameter")
+    assert_problem(server.post("/v1/notice?office=" + "x" * 201, NOTICE_REQUEST), 400,
+                   "invalid-parameter")
+
+
+def test_notice_as_pdf_is_printed_by_the_browser_or_a_clear_problem(server: Server) -> None:
+    from bizroute.pages import find_chromium
+
+    response = server.post("/v1/notice?format=pdf", NOTICE_REQUEST)
+    if find_chromium() is None:
+        assert_problem(response, 503, "pdf-unavailable")
+        return
+    assert response.status == 200, response.body
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body.startswith(b"%PDF-")

@@ -54,6 +54,8 @@ JSON = b"application/json"
 NDJSON = b"application/x-ndjson"
 TEXT = b"text/plain; charset=utf-8"
 PROBLEM = b"application/problem+json"
+HTML = b"text/html; charset=utf-8"
+PDF = b"application/pdf"
 METRICS = b"text/plain; version=0.0.4; charset=utf-8"
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
@@ -289,6 +291,47 @@ async def explain(service: Service, request: Request, started: float) -> Answer:
     return 200, service.writers[options.explain].line(None, decision), JSON
 
 
+#: the longest text a notice takes from a query parameter (office, contact, reference)
+NOTICE_TEXT_LIMIT = 200
+
+
+async def notice(service: Service, request: Request, started: float) -> Answer:
+    """The one-time notice (一次性告知书) of one decided request: HTML for A4, or PDF printed
+    by headless Chromium (``format=pdf``), as ``bizroute notice`` writes it."""
+    from ..pages.chromium import BrowserError, print_pdf
+    from ..pages.notice import NotDecided, render_notice
+
+    options = request.options(plan=True)
+    fmt = request.param("format") or "html"
+    if fmt not in ("html", "pdf"):
+        raise Problem("invalid-parameter", f"format must be html or pdf, got {fmt[:40]!r}",
+                      parameter="format")
+    texts: dict[str, str | None] = {}
+    for name in ("office", "contact", "reference"):
+        value = request.param(name)
+        if value is not None and len(value) > NOTICE_TEXT_LIMIT:
+            raise Problem("invalid-parameter", f"{name} is longer than {NOTICE_TEXT_LIMIT} "
+                          "characters", parameter=name)
+        texts[name] = value or None
+    issued = request.day("date")
+    data = json_object(request.utf8(await request.body(service.config.max_body)))
+    pack = service.holder.pack
+    decision = _decision(pack, data, options)
+    service.record(request, "/v1/notice", pack, decision, data, started)
+    try:
+        html = render_notice(pack, decision, issued=issued, **texts)
+    except NotDecided as exc:
+        raise Problem("not-decided", mask_text(str(exc)), decision_status=decision.status,
+                      questions=[q.field for q in decision.questions] or None) from None
+    if fmt == "html":
+        return 200, html.encode("utf-8"), HTML
+    try:  # a browser per print, off the event loop
+        pdf = await asyncio.to_thread(print_pdf, html)
+    except BrowserError as exc:
+        raise Problem("pdf-unavailable", str(exc)) from None
+    return 200, pdf, PDF
+
+
 def _masked_error(decision: Decision) -> Decision:
     """An error decision whose message cannot echo personal numbers, its position naming the
     body rather than standard input."""
@@ -447,6 +490,7 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "/v1/classify": {"POST": classify},
     "/v1/classify/batch": {"POST": classify_batch},
     "/v1/explain": {"POST": explain},
+    "/v1/notice": {"POST": notice},
     "/v1/pack": {"GET": pack_info},
     "/v1/admin/reload": {"POST": admin_reload},
     "/healthz": {"GET": healthz},

@@ -85,6 +85,24 @@ def openapi_document() -> dict[str, Any]:
                 "description": "text: as `bizroute explain` prints it"}],
             "requestBody": _REQUEST_BODY,
             "responses": {**_DECISION, **_problems(*_BAD_REQUEST)}}},
+        "/v1/notice": {"post": {
+            "summary": "One decided request's one-time notice (一次性告知书): HTML for A4, or PDF",
+            "operationId": "notice",
+            "parameters": [*_AS_OF, {"name": "format", "in": "query", "schema": {
+                "type": "string", "enum": ["html", "pdf"], "default": "html"},
+                "description": "pdf: printed with headless Chromium"},
+                *({"name": name, "in": "query", "schema": {"type": "string", "maxLength": 200},
+                   "description": text} for name, text in (
+                    ("office", "where to bring the documents (the hall's name and address)"),
+                    ("contact", "whom to ask (a clerk, a telephone number)"),
+                    ("reference", "the notice's reference number (default: BR-date-digest)"))),
+                {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"},
+                 "description": "the notice's date (default: today)"}],
+            "requestBody": _REQUEST_BODY,
+            "responses": {"200": {"description": "The notice", "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                **_problems(*_BAD_REQUEST, "not-decided", "pdf-unavailable")}}},
         "/v1/pack": {"get": {
             "summary": "The pack in service: id, version, digest, loaded at, categories, "
                        "reloads and the last refused one", "operationId": "pack",

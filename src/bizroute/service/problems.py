@@ -28,8 +28,10 @@ TITLES: dict[str, tuple[int, str]] = {
     "not-an-object": (422, "A request must be a JSON object"),
     "request-does-not-fit": (422, "The request does not fit the pack's fields"),
     "pack-refused": (422, "The rule pack was refused; the pack in service is unchanged"),
+    "not-decided": (422, "The request is not decided: there is no notice to give yet"),
     "internal-error": (500, "Internal error"),
     "unavailable": (503, "The service is shutting down"),
+    "pdf-unavailable": (503, "PDF printing is not available on this server (no browser)"),
 }
 
 
