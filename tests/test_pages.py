@@ -102,10 +102,14 @@ def test_commonly_confused_comes_from_the_analysis(default_site: Path) -> None:
 
 
 def test_commitments_are_shown_by_period(default_site: Path) -> None:
+    pack = bizroute.load_pack()
+    (loc,) = pack.workflows["hv_connection"]
+    starts = sorted({c.effective.from_ for c in loc.obj.commitments if c.effective.from_})
     text = words(default_site / "workflows" / "hv_connection.html")
-    assert "2011-10-13 起" in text and "2010-01-01 至 2011-10-12" in text
-    assert "1996-10-08 至 2009-12-31" in text
-    assert "供电方案答复（高压，1996年规则）" in text
+    assert f"{starts[-1]} 起 · 现行" in text  # the latest period, in force
+    for day in starts[:-1]:  # each earlier change starts a period of its own
+        assert f"{day} 至 " in text, day
+    assert "供电方案答复（高压，1996年规则）" in text and "1个月" in text
 
 
 def test_search_index_holds_categories_and_customers_words(default_site: Path) -> None:
@@ -319,3 +323,29 @@ def test_worked_examples_mask_personal_fields_and_numbers() -> None:
     assert example.category is not None and example.category.id == "fault_repair"
     assert "138****5678" in shown and "13812345678" not in shown
     assert "张三" not in shown and "13987654321" not in shown
+
+
+def test_notice_tells_the_workflows_customer_notices() -> None:
+    pack = bizroute.load_pack()
+    decision = pack.classify({"id": "S-1", "description": "厂里要暂时把电停掉三个月",
+                              "customer": {"type": "non_residential"},
+                              "supply": {"capacity_kva": 400, "voltage_kv": 10},
+                              "received_at": "2026-03-02T09:30"})
+    assert decision.status == "decided" and decision.plan.customer_notices
+    text = re.sub(r"<[^>]+>", "", pages.render_notice(pack, decision, issued=DAY))
+    assert "其他告知事项" in text
+    for told in decision.plan.customer_notices:
+        assert told.text in text
+
+
+def test_notice_gives_only_the_binding_limit_of_the_same_steps() -> None:
+    pack = bizroute.load_pack()
+    decision = pack.classify(REQUEST)
+    wider = [c for c in decision.plan.commitments if c.binding is False]
+    assert wider, "the default pack has a regulation and a stricter promise on one span"
+    text = re.sub(r"<[^>]+>", "", pages.render_notice(pack, decision, issued=DAY))
+    for c in decision.plan.commitments:
+        if c.binding is False:
+            assert c.name not in text, c.name
+        else:
+            assert c.name in text and f"不超过{c.limit}" in text, c.name

@@ -107,6 +107,8 @@ def notice(file: str, rules: str | None, as_of: str | None, record_no: int,
         raise Failure(str(exc)) from None
     if decision is None:
         raise Failure(f"{file} has no record {record_no}")
+    for warning in decision.warnings:  # for the clerk, not for the customer's notice
+        click.echo(f"bizroute: warning: {warning.field}: {warning.message}", err=True)
     try:
         html = render_notice(pack, decision, issued=_date(issued), reference=reference,
                              office=office, contact=contact)

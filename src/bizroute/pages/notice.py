@@ -101,6 +101,8 @@ def notice_context(pack: Pack, decision: Decision) -> dict[str, Any]:
         first = plan.steps[0]
         where = {"department": first.department.name, "step": first.name}
         for c in plan.commitments:
+            if c.binding is False:  # a wider limit on the same steps: the customer gets the
+                continue            # one that binds (the earliest deadline)
             limits.append({
                 "name": c.name, "limit": c.limit, "from": names.get(c.from_step, c.from_step),
                 "to": names.get(c.to_step, c.to_step), "starts_at_acceptance":
@@ -108,6 +110,8 @@ def notice_context(pack: Pack, decision: Decision) -> dict[str, Any]:
                 "depends_on": [pack.fields[f].label if f in pack.fields else f
                                for f in c.depends_on],
                 "basis": [_basis(b) for b in c.basis]})
+    told = [{"text": n.text, "basis": [_basis(b) for b in n.basis]}
+            for n in getattr(plan, "customer_notices", ())] if plan is not None else []
     group = pack.groups.get(decision.category.group)
     return {
         "pack": {"id": pack.id, "name": pack.name, "version": pack.version,
@@ -122,7 +126,7 @@ def notice_context(pack: Pack, decision: Decision) -> dict[str, Any]:
         "departments": [d.name for d in decision.departments],
         "front_office": [d.name for d in decision.departments
                          if (dep := pack.departments.get(d.id)) is not None and dep.front_office],
-        "steps": steps, "limits": limits,
+        "steps": steps, "limits": limits, "told": told,
         "basis": [_basis(b) for b in decision.category.basis],
         "notices": list(decision.notices),
     }

@@ -134,6 +134,18 @@ class CommitmentPeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerNoticeView:
+    """Something the customer is told with the plan (告知事项), as the workflow declares it."""
+
+    id: str
+    text: str
+    text_en: str | None
+    when: str  # "" when it always applies
+    basis: tuple[BasisView, ...]
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
 class StepView:
     id: str
     name: str
@@ -160,6 +172,7 @@ class WorkflowVersion:
     nodes: int  # steps drawn (the browser tests count them)
     model: m.Workflow
     brackets: tuple[Bracket, ...] = ()  # the commitments drawn, numbered from 1 in this order
+    customer_notices: tuple[CustomerNoticeView, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +232,7 @@ class DocumentView:
     name: str
     name_en: str | None
     notes: str | None
+    aliases: tuple[str, ...]  # other systems' codes or names for it
     used_by: tuple[tuple[Link, Clause | None, str | None], ...]  # (category, when, note)
 
 
@@ -307,7 +321,8 @@ class Views:
                     used.append((self.category_link(cid, "../"),
                                  self.clause(req.when) if req.when is not None else None,
                                  req.note))
-        return DocumentView(did, doc.name, doc.name_en, doc.notes, tuple(used))
+        return DocumentView(did, doc.name, doc.name_en, doc.notes, tuple(doc.aliases),
+                            tuple(used))
 
     def department(self, did: str) -> DepartmentView:
         dep = self.pack.departments[did]
@@ -452,7 +467,11 @@ class Views:
             period(wf.effective, self.as_of), svg, steps,
             tuple(names.get(n, n) for n in graph.graph.get("critical_path", ())),
             _by_period(commitments, wf.effective, self.as_of), wf.notes, len(steps), wf,
-            tuple(b for b in drawn if b.from_step in names and b.to_step in names))
+            tuple(b for b in drawn if b.from_step in names and b.to_step in names),
+            tuple(CustomerNoticeView(n.id, n.text, n.text_en,
+                                     sentence(self.clause(n.when)) if n.when is not None else "",
+                                     self.basis(n.basis), period(n.effective, self.as_of))
+                  for n in wf.customer_notices))
 
     def _commitment(self, c: m.Commitment, names: Mapping[str, str]) -> CommitmentView:
         if isinstance(c.limit, m.Duration):
