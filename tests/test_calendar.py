@@ -151,3 +151,37 @@ def test_the_lookup_table_agrees_with_walking_day_by_day(start: dt.datetime, n: 
     assert CAL.add(start, Duration(working_days=n), fast) == \
         WALKING.add(start, Duration(working_days=n), slow)
     assert fast == slow
+
+
+def test_working_time_between_skips_the_holiday_and_counts_the_make_up_days() -> None:
+    # 09-26 09:30 → 10-23 09:30 is the 15 working days of the example above
+    assert CAL.working_time_between(T(2025, 9, 26, 9, 30), T(2025, 10, 23, 9, 30)) == \
+        dt.timedelta(days=15)
+    # a whole holiday counts nothing; the make-up Saturday 10-11 counts in full
+    assert CAL.working_time_between(T(2025, 10, 1), T(2025, 10, 9)) == dt.timedelta()
+    assert CAL.working_time_between(T(2025, 10, 10, 12), T(2025, 10, 12, 12)) == \
+        dt.timedelta(hours=36)
+    assert CAL.working_time_between(T(2025, 10, 9), T(2025, 10, 1)) == dt.timedelta()
+
+
+class _WalkingBoth(_Walking):
+    """Measuring without the table too (moments outside it take the walk)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._base = self._stop = 0
+
+
+WALKING_BOTH = _WalkingBoth()
+
+
+@given(moments, amounts)
+def test_measuring_working_time_undoes_adding_it(start: dt.datetime, n: float) -> None:
+    due = CAL.add(start, Duration(working_days=n))
+    assert CAL.working_time_between(start, due) == dt.timedelta(days=n)
+
+
+@given(anywhen, anywhen)
+def test_measuring_by_the_table_agrees_with_walking_day_by_day(a: dt.datetime,
+                                                               b: dt.datetime) -> None:
+    assert CAL.working_time_between(a, b) == WALKING_BOTH.working_time_between(a, b)

@@ -204,7 +204,10 @@ def test_the_plan_serialises_with_its_documented_fields(pack) -> None:  # type: 
                          "steps", "commitments", "critical_path", "handoff_count", "handoffs",
                          "departments", "notices", "customer_notices"}
     assert set(data["steps"][0]) == {"id", "name", "department", "start", "due", "duration",
-                                     "duration_assumed", "after", "customer_facing", "critical"}
+                                     "duration_unit", "duration_amount", "duration_assumed",
+                                     "after", "customer_facing", "critical"}
+    assert (data["steps"][0]["duration_unit"], data["steps"][0]["duration_amount"]) == (
+        "working_days", 1.0)
     assert set(data["commitments"][0]) == {"id", "name", "from", "to", "limit", "limit_unit",
                                            "limit_amount", "deadline", "expected", "on_track",
                                            "depends_on", "basis", "binding", "same_steps"}

@@ -215,6 +215,39 @@ class WorkCalendar:
                                  if not first <= y <= last)
         return result
 
+    def working_time_between(self, start: dt.datetime, end: dt.datetime,
+                             uncovered: set[int] | None = None) -> dt.timedelta:
+        """The working time from ``start`` to ``end`` on the working-time clock (zero when
+        ``end`` is not later): the inverse of :meth:`add_working_days`.
+
+        >>> cal = WorkCalendar()
+        >>> cal.working_time_between(dt.datetime(2025, 9, 30, 10), dt.datetime(2025, 10, 9, 10))
+        datetime.timedelta(days=1)
+        """
+        if end <= start:
+            return dt.timedelta()
+        first, last = start.toordinal(), end.toordinal()
+        if self._base <= first and last < self._stop:
+            return self._reading(end) - self._reading(start)
+        total, day = dt.timedelta(), start.date()
+        while day <= end.date():
+            self._note(day, uncovered)
+            if self.is_workday(day):
+                begin = dt.datetime.combine(day, dt.time(), tzinfo=start.tzinfo)
+                total += min(end, begin + dt.timedelta(days=1)) - max(start, begin)
+            day += dt.timedelta(days=1)
+        return total
+
+    def _reading(self, moment: dt.datetime) -> dt.timedelta:
+        """The working-time clock at ``moment``, counted from the start of the table."""
+        ordinal = moment.toordinal()
+        index = self._rank[ordinal - self._base]
+        elapsed = dt.timedelta(days=index)
+        if index < len(self._days) and self._days[index] == ordinal:
+            elapsed += moment - dt.datetime.combine(moment.date(), dt.time(),
+                                                    tzinfo=moment.tzinfo)
+        return elapsed
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in ``(start, end]``: how many ``end`` lies after ``start``."""
         count, day = 0, start

@@ -32,11 +32,15 @@ class PlannedStep:
     after: tuple[str, ...]
     customer_facing: bool
     critical: bool
+    duration_unit: str | None = None  # working_days, days, hours or minutes, as for limits
+    duration_amount: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "department": self.department.to_dict(),
                 "start": self.start.isoformat(), "due": self.due.isoformat(),
-                "duration": self.duration, "duration_assumed": self.duration_assumed,
+                "duration": self.duration, "duration_unit": self.duration_unit,
+                "duration_amount": self.duration_amount,
+                "duration_assumed": self.duration_assumed,
                 "after": list(self.after), "customer_facing": self.customer_facing,
                 "critical": self.critical}
 
@@ -338,7 +342,9 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
     starts: list[dt.datetime] = [received] * n
     dues: list[dt.datetime] = [received] * n
     via: list[int] = [-1] * n  # the predecessor that decides each step's start
-    chosen: list[tuple[str | None, bool]] = [(None, False)] * n
+    # per step: the duration's label, whether it was assumed, its unit and amount
+    chosen: list[tuple[str | None, bool, str | None, float | None]] = [(None, False, None,
+                                                                         None)] * n
     for i in wf.order:
         step = wf.steps[i]
         start = received
@@ -351,7 +357,7 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
             index = timed.pick_index(facts)
             unit, amount, label = timed.parts[timed.longest_index if index is None else index]
             due = calendar.add_amount(start, unit, amount, uncovered)
-            chosen[i] = (label, index is None)
+            chosen[i] = (label, index is None, unit, amount)
         starts[i], dues[i] = start, due
     path, node = [], wf.end
     while node != -1:
@@ -360,7 +366,8 @@ def build_plan(wf: CompiledWorkflow, facts: Facts, day: dt.date, calendar: WorkC
     critical = {wf.steps[i].id for i in path}
     steps = tuple(
         PlannedStep(s.id, s.name, s.department, starts[i], dues[i], chosen[i][0], chosen[i][1],
-                    static.after[i], s.customer_facing, s.id in critical)
+                    static.after[i], s.customer_facing, s.id in critical, chosen[i][2],
+                    chosen[i][3])
         for i, s in ((i, wf.steps[i]) for i in wf.order))
     commitments = []
     for c in wf.commitments:
