@@ -5,7 +5,9 @@
     BizrouteError                  base of everything bizroute raises on purpose
     ├── PackError                  a rule pack could not be loaded; ``.findings`` holds every problem
     ├── InputError (ValueError)    a request could not be read or does not fit the pack's fields
-    └── WorkflowError              a workflow graph is unusable (``.cycle`` holds the cycle, if any)
+    ├── WorkflowError              a workflow graph is unusable (``.cycle`` holds the cycle, if any)
+    └── TrackingError              a case or event cannot be recorded, or the case database cannot
+                                   be used; ``.code`` says which (docs/tracking.md)
 
 Anything else escaping bizroute is a bug.
 """
@@ -55,3 +57,20 @@ class WorkflowError(BizrouteError):
     def __init__(self, message: str, cycle: Sequence[tuple[str, str]] | None = None) -> None:
         self.cycle = tuple(cycle or ())
         super().__init__(message)
+
+
+class TrackingError(BizrouteError):
+    """A case or an event cannot be recorded, or the case database cannot be used.
+
+    ``code`` is a stable kebab-case id (``unknown-step``, ``completed-before-start``,
+    ``before-intake`` ...; docs/tracking.md lists them), ``position`` says where the record
+    came from (``file:line`` or ``record N``) when known, ``case`` names the case.
+    """
+
+    def __init__(self, code: str, message: str, *, position: str | None = None,
+                 case: str | None = None) -> None:
+        self.code = code
+        self.reason = message
+        self.position = position
+        self.case = case
+        super().__init__(f"{position}: {message}" if position else message)
