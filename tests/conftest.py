@@ -22,3 +22,29 @@ def minimal_pack():  # type: ignore[no-untyped-def]
     from bizroute import load_pack
 
     return load_pack(PACKS / "valid" / "minimal")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """The URL of a real PostgreSQL server, started once for the run (tests/postgres.py)."""
+    from tests.postgres import server
+
+    with server() as url:
+        yield url
+
+
+_schemas = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tracking_db(request, tmp_path):  # type: ignore[no-untyped-def]
+    """A fresh, empty case database: a SQLite file, then a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        return str(tmp_path / "cases.sqlite")
+    import psycopg
+
+    url = request.getfixturevalue("postgres_server")
+    schema = f"t{os.getpid()}_{next(_schemas)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    return f"{url}?options=-csearch_path%3D{schema}"

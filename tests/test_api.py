@@ -12,6 +12,7 @@ import bizroute
 def test_public_names_are_pinned() -> None:
     assert bizroute.__all__ == [
         "BizrouteError",
+        "CaseStatus",
         "Decision",
         "Finding",
         "InputError",
@@ -20,6 +21,8 @@ def test_public_names_are_pinned() -> None:
         "PackHolder",
         "ReloadResult",
         "Request",
+        "Tracker",
+        "TrackingError",
         "WorkflowError",
         "__version__",
         "load_pack",
@@ -32,7 +35,8 @@ def test_every_public_name_exists() -> None:
 
 
 def test_exceptions_form_one_tree() -> None:
-    for exc in (bizroute.PackError, bizroute.InputError, bizroute.WorkflowError):
+    for exc in (bizroute.PackError, bizroute.InputError, bizroute.WorkflowError,
+                bizroute.TrackingError):
         assert issubclass(exc, bizroute.BizrouteError)
     assert issubclass(bizroute.InputError, ValueError)
 

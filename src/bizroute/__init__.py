@@ -16,14 +16,17 @@ The public API is what ``__all__`` lists; everything else may change.
 from ._version import __version__
 from .decision import Decision
 from .engine import Pack
-from .errors import BizrouteError, InputError, PackError, WorkflowError
+from .errors import BizrouteError, InputError, PackError, TrackingError, WorkflowError
 from .findings import Finding
 from .holder import PackHolder, ReloadResult
 from .intake import Request
 from .loader import load_pack
+from .tracking.status import CaseStatus
+from .tracking.tracker import Tracker
 
 __all__ = [
     "BizrouteError",
+    "CaseStatus",
     "Decision",
     "Finding",
     "InputError",
@@ -32,6 +35,8 @@ __all__ = [
     "PackHolder",
     "ReloadResult",
     "Request",
+    "Tracker",
+    "TrackingError",
     "WorkflowError",
     "__version__",
     "load_pack",
