@@ -16,8 +16,8 @@ from typing import IO, Any
 
 import click
 
-from .cli import EXIT_PROBLEMS, Failure, cli, encoding_option, open_output
-from .stats import PERIODS, Period, Stats, StatsBuilder
+from .cli import EXIT_PROBLEMS, Failure, cli, encoding_option, open_output, rules_option
+from .stats import PERIODS, STATS_SCHEMA_VERSION, Period, Stats, StatsBuilder
 
 STATS_FORMATS = ("table", "json", "csv", "html")
 _STATUS_COLOUR = {"decided": "green", "ambiguous": "yellow", "needs_info": "cyan",
@@ -27,23 +27,56 @@ _STATUS_ZH = {"decided": "已判定", "ambiguous": "有歧义", "needs_info": "�
 
 
 @cli.command("stats")
-@click.argument("decisions", metavar="DECISIONS|-")
+@click.argument("decisions", metavar="[DECISIONS|-]", required=False)
 @click.option("--by", "period", type=click.Choice(PERIODS), default="month", show_default=True,
               help="Trend by day, ISO week or month of received_at.")
 @click.option("--format", "fmt", type=click.Choice(STATS_FORMATS), default="table",
               show_default=True)
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True,
               help="Rows of the questions and commitments tables in the table format.")
+@click.option("--db", metavar="URL", default=None,
+              help="Also (or only) the tables of a case database (bizroute track): "
+              "commitments kept by department, category and month, the steps where cases "
+              "wait longest, cases overdue now.")
+@click.option("--at", metavar="TIME", default=None,
+              help="With --db: the moment the case tables are as of (default: now).")
+@rules_option
 @click.option("-o", "--output", metavar="FILE", default=None,
               help="Write to FILE (atomically) instead of stdout.")
 @encoding_option
-def stats_cmd(decisions: str, period: str, fmt: str, top: int, output: str | None,
+def stats_cmd(decisions: str | None, period: str, fmt: str, top: int, db: str | None,
+              at: str | None, rules: str | None, output: str | None,
               encoding: str | None) -> None:
-    """Statistics over decisions written by `bizroute classify --format jsonl`.
+    """Statistics over decisions written by `bizroute classify --format jsonl`, and over the
+    cases of a tracking database (--db).
 
     统计：按业务类别与类别组、判定状态、最常需询问的问题、部门工作量、有超期风险的承诺、
-    按日/周/月的受理趋势。
+    按日/周/月的受理趋势；加 --db 时另有各部门、类别、月份的承诺按期率，等待最久的环节，
+    当前超期的案件。
     """
+    if decisions is None and db is None:
+        raise Failure("give DECISIONS (a file of decisions), --db URL (a case database), "
+                      "or both")
+    result = _decision_stats(decisions, period, encoding) if decisions is not None else None
+    tracked = None
+    if db is not None:
+        from .tracking.cli import tracking_stats_of
+
+        tracked = tracking_stats_of(db, at, rules)
+    if fmt == "html" and result is None:
+        raise Failure("the html report is of decisions: give DECISIONS (the tables of --db "
+                      "come as table, json or csv)")
+    with open_output(output) as stream:
+        write_stats(result, fmt, stream, top=top, source=decisions or "", tracking=tracked)
+    if result is not None:
+        for position, message in result.unreadable[:10]:
+            click.echo(f"  unreadable {position}: {message}", err=True)
+        if result.unreadable:
+            raise Failure(f"{len(result.unreadable)} line(s) were not decisions",
+                          EXIT_PROBLEMS)
+
+
+def _decision_stats(decisions: str, period: str, encoding: str | None) -> Stats:
     from .readers import ReadError, read_records
 
     builder = StatsBuilder(period)  # type: ignore[arg-type]
@@ -58,40 +91,65 @@ def stats_cmd(decisions: str, period: str, fmt: str, top: int, output: str | Non
                 builder.add(record.data)
     except ReadError as exc:
         raise Failure(str(exc)) from None
-    result = builder.result()
-    with open_output(output) as stream:
-        write_stats(result, fmt, stream, top=top, source=decisions)
-    for position, message in result.unreadable[:10]:
-        click.echo(f"  unreadable {position}: {message}", err=True)
-    if result.unreadable:
-        raise Failure(f"{len(result.unreadable)} line(s) were not decisions", EXIT_PROBLEMS)
+    return builder.result()
 
 
-def write_stats(stats: Stats, fmt: str, stream: IO[str], *, top: int = 10,
-                source: str = "") -> None:
-    """Write ``stats`` as ``table``, ``json``, ``csv`` or ``html`` (the demand report with
-    charts, one self-contained page: docs/statistics.md)."""
+def write_stats(stats: Stats | None, fmt: str, stream: IO[str], *, top: int = 10,
+                source: str = "", tracking: Any = None) -> None:
+    """Write ``stats`` (and the ``tracking`` tables of a case database) as ``table``,
+    ``json``, ``csv`` or ``html`` (the demand report with charts, one self-contained page:
+    docs/statistics.md; of decisions only)."""
     if fmt == "html":
         from .pages.report import render_report
 
+        if stats is None:
+            raise Failure("the html report is of decisions: give DECISIONS (the tables of "
+                          "--db come as table, json or csv)")
         stream.write(render_report(stats, source="" if source == "-" else Path(source).name))
     elif fmt == "json":
-        stream.write(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        data = stats.to_dict() if stats is not None else {"schema": STATS_SCHEMA_VERSION}
+        if tracking is not None:
+            data["tracking"] = tracking.to_dict()
+        stream.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
-        write_csv(stats, stream)
+        write_csv(stats, stream, tracking)
     else:
-        render_tables(stats, stream, top=top)
+        if stats is not None:
+            render_tables(stats, stream, top=top)
+        if tracking is not None:
+            from rich.console import Console
+
+            from .tracking.render import render_tracking_tables
+
+            console = Console(file=stream, width=max(100, _width(stream)), highlight=False)
+            render_tracking_tables(tracking, console, top=top)
 
 
 CSV_COLUMNS = ("table", "key", "name", "count", "share", "requests", "steps", "expected_days",
                "at_risk", "on_track", "undetermined")
 
 
-def write_csv(stats: Stats, stream: IO[str]) -> None:
-    """All tables as one CSV, a ``table`` column saying which each row belongs to."""
-    data = stats.to_dict()
-    out = csv.DictWriter(stream, CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+def write_csv(stats: Stats | None, stream: IO[str], tracking: Any = None) -> None:
+    """All tables as one CSV, a ``table`` column saying which each row belongs to; the
+    tracking tables add their columns."""
+    columns: tuple[str, ...] = CSV_COLUMNS
+    if tracking is not None:
+        from .tracking.render import TRACKING_CSV_COLUMNS
+
+        columns += TRACKING_CSV_COLUMNS
+    out = csv.DictWriter(stream, columns, extrasaction="ignore", lineterminator="\n")
     out.writeheader()
+    if stats is not None:
+        _decision_rows(stats, out)
+    if tracking is not None:
+        from .tracking.render import cell, tracking_csv_rows
+
+        for row in tracking_csv_rows(tracking):
+            out.writerow({k: cell(v) for k, v in row.items()})
+
+
+def _decision_rows(stats: Stats, out: csv.DictWriter[str]) -> None:
+    data = stats.to_dict()
     out.writerow({"table": "records", "key": "records", "count": data["records"]})
     for row in data["by_status"]:
         out.writerow({"table": "status", "key": row["status"],

@@ -71,8 +71,8 @@ def _records(path: str, input_format: str, encoding: str | None) -> Iterator[Any
 
 
 def _error_row(position: str, exc: TrackingError) -> dict[str, Any]:
-    return {"position": position, "case": exc.case, "outcome": "error", "seq": None,
-            "code": exc.code, "message": mask(exc.reason)}
+    return {"position": position, "case": mask(exc.case) if exc.case else None,
+            "outcome": "error", "seq": None, "code": exc.code, "message": mask(exc.reason)}
 
 
 def _summary(kind: str, counts: dict[str, int]) -> None:
@@ -256,3 +256,13 @@ def due_cmd(within: str, department: str | None, db: str | None, at: str | None,
 
 
 cli.add_command(track)
+
+
+def tracking_stats_of(db: str, at: str | None, rules: str | None) -> Any:
+    """The tracking tables of ``bizroute stats --db`` (the command's own options)."""
+    from .stats import tracking_stats
+
+    moment = _at(at) or now()
+    tracker = _tracker(db, load(rules))
+    with tracker:
+        return tracking_stats(tracker.statuses(moment, open_only=False), moment)

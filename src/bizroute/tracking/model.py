@@ -130,6 +130,16 @@ class CasePlan:
     def department(self, department_id: str) -> Named | None:
         return next((d for d in self.departments if d.id == department_id), None)
 
+    def wait_unit(self, step_id: str) -> str:
+        """The clock a wait at ``step_id`` is measured on: that of a wall-clock commitment
+        the step is part of (fault repair, reconnection), else working days."""
+        after = {s.id: s.after for s in self.steps}
+        for c in self.commitments:
+            if c.unit in ("days", "hours", "minutes") and step_id in steps_between(
+                    after, c.from_step, c.to_step):
+                return c.unit
+        return "working_days"
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CasePlan:
         """Read the ``plan`` of a decision's JSON form (docs/workflows.md)."""
@@ -171,6 +181,25 @@ class CasePlan:
         if sum(1 for s in steps if not s.after) != 1:
             raise TrackingError("bad-plan", "the plan must have exactly one start step")
         return plan
+
+
+def steps_between(after: Mapping[str, Sequence[str]], from_step: str, to_step: str,
+                  ) -> set[str]:
+    """The steps from ``from_step`` to ``to_step``, both included: those ``to_step`` waits
+    for (directly or not) that wait for ``from_step``. ``after`` maps a step to the steps it
+    waits for."""
+    def upstream(step: str) -> set[str]:
+        out: set[str] = set()
+        todo = list(after.get(step, ()))
+        while todo:
+            x = todo.pop()
+            if x not in out:
+                out.add(x)
+                todo.extend(after.get(x, ()))
+        return out
+
+    inside = upstream(to_step) | {to_step}
+    return {x for x in inside if x == from_step or from_step in upstream(x)}
 
 
 def _named(data: Any) -> Named:

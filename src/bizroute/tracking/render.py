@@ -282,3 +282,94 @@ def write_results(rows: Iterable[dict[str, Any]], fmt: str, out: IO[str]) -> Non
         out.flush()
     if fmt == "json":
         out.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n")
+
+
+# --- bizroute stats --db
+
+#: The columns the tracking tables add to ``bizroute stats --format csv``.
+TRACKING_CSV_COLUMNS = ("kept", "broken", "kept_rate", "broken_waiting_on", "completed",
+                        "median", "longest", "waiting_now", "longest_waiting_now",
+                        "deadline", "overdue_by", "chase")
+
+
+def tracking_csv_rows(stats: Any) -> Iterable[dict[str, Any]]:
+    """The tracking tables as rows of the stats CSV (``table`` says which)."""
+    yield {"table": "tracked_cases", "key": "cases", "count": stats.cases}
+    yield {"table": "tracked_cases", "key": "open", "count": stats.open_cases}
+    for table, key, rows in (("kept_department", "department", stats.by_department),
+                             ("kept_category", "category", stats.by_category),
+                             ("kept_month", "month", stats.by_month)):
+        for row in rows:
+            yield {"table": table, "key": row[key], "name": row.get("name") or "",
+                   "count": row["commitments"], "kept": row["kept"], "broken": row["broken"],
+                   "kept_rate": row["kept_rate"],
+                   "broken_waiting_on": row.get("broken_waiting_on")}
+    for w in stats.waits:
+        yield {"table": "step_wait", "key": f"{w['workflow']}/{w['step']}", "name": w["name"],
+               "completed": w["completed"], "waiting_now": w["waiting_now"],
+               "median": (w["median"] or {}).get("text"),
+               "longest": (w["longest"] or {}).get("text"),
+               "longest_waiting_now": (w["longest_waiting_now"] or {}).get("text"),
+               "chase": w["department"]}
+    for o in stats.overdue:
+        c = o.commitment
+        yield {"table": "overdue_now", "key": f"{o.case}/{c.id}", "name": c.name,
+               "deadline": c.deadline.isoformat() if c.deadline else "",
+               "overdue_by": _span(c.overdue_by), "chase": c.chase.who if c.chase else ""}
+
+
+def render_tracking_tables(stats: Any, console: Any, *, top: int = 10) -> None:
+    """The tracking tables for ``bizroute stats`` (rich; text from input is shown as text,
+    never read as rich markup)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    def safe(value: Any) -> Text:
+        return Text(clean(value))
+
+    def table(title: str, *columns: str) -> Table:
+        t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        for i, column in enumerate(columns):
+            t.add_column(column, justify="right" if i >= 2 else "left")
+        return t
+
+    def rate(row: dict[str, Any]) -> str:
+        return "-" if row["kept_rate"] is None else f"{100 * row['kept_rate']:.1f}%"
+
+    console.print(f"[bold]{stats.cases:,}[/] 个案件 cases tracked at "
+                  f"{stats.at:%Y-%m-%d %H:%M}, {stats.open_cases:,} open")
+    t = table("承诺按期率 commitments kept by department", "部门 department", "名称 name",
+              "承诺 commitments", "按期 kept", "超期 broken", "按期率 rate",
+              "卡在本部门 blamed")
+    for row in stats.by_department:
+        t.add_row(safe(row["department"]), safe(row["name"]), f"{row['commitments']:,}",
+                  f"{row['kept']:,}", f"{row['broken']:,}", rate(row),
+                  f"{row['broken_waiting_on']:,}")
+    console.print(t)
+    t = table("承诺按期率 by category", "类别 category", "名称 name", "承诺 commitments",
+              "按期 kept", "超期 broken", "按期率 rate")
+    for row in stats.by_category:
+        t.add_row(safe(row["category"]), safe(row["name"]), f"{row['commitments']:,}",
+                  f"{row['kept']:,}", f"{row['broken']:,}", rate(row))
+    console.print(t)
+    t = table("承诺按期率 by month (of the deadline)", "月份 month", "", "承诺 commitments",
+              "按期 kept", "超期 broken", "按期率 rate")
+    for row in stats.by_month:
+        t.add_row(row["month"], "", f"{row['commitments']:,}", f"{row['kept']:,}",
+                  f"{row['broken']:,}", rate(row))
+    console.print(t)
+    t = table("等待最久的环节 steps where cases wait longest", "环节 step", "部门 department",
+              "完成 done", "中位 median", "最长 longest", "等待中 now", "其中最长 longest now")
+    for w in stats.waits[:top]:
+        t.add_row(safe(f"{w['name']} {w['workflow']}.{w['step']}"),
+                  safe(w["department_name"]), f"{w['completed']:,}",
+                  (w["median"] or {}).get("text", "-"), (w["longest"] or {}).get("text", "-"),
+                  f"{w['waiting_now']:,}", (w["longest_waiting_now"] or {}).get("text", "-"))
+    console.print(t)
+    t = table(f"当前超期 overdue now ({len(stats.overdue):,})", "案件 case", "承诺 commitment",
+              "截止 deadline", "超期 overdue by", "催办 chase")
+    for o in stats.overdue[:top]:
+        c = o.commitment
+        t.add_row(safe(o.case), safe(c.name), _when(c.deadline), _span(c.overdue_by),
+                  safe(f"{c.chase.who_name} ({c.chase.who})") if c.chase else "")
+    console.print(t)

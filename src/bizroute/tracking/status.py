@@ -107,6 +107,7 @@ class StepStatus:
     id: str
     name: str
     department: Named  # the one that took it on, when an event says so; else the plan's
+    after: tuple[str, ...]  # the steps it waits for
     state: StepState
     started_at: dt.datetime | None
     completed_at: dt.datetime | None
@@ -114,6 +115,8 @@ class StepStatus:
     expected_end: dt.datetime | None
     planned_due: dt.datetime
     since: dt.datetime | None  # in progress since (started), or ready since
+    ready_at: dt.datetime | None  # when the steps it waits for had all ended (intake: start)
+    waited: Span | None  # from ready_at to its end (or to now), paused time left out
     due: dt.datetime | None  # its planned duration after it started (or became ready)
     late_by: Span | None  # past ``due`` by this much (done: how much later it ended)
     person: str | None
@@ -121,12 +124,15 @@ class StepStatus:
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "department": self.department.to_dict(),
-                "state": self.state, "started_at": iso(self.started_at),
+                "after": list(self.after), "state": self.state,
+                "started_at": iso(self.started_at),
                 "started_inferred": self.started_inferred,
                 "completed_at": iso(self.completed_at),
                 "expected_start": iso(self.expected_start),
                 "expected_end": iso(self.expected_end), "planned_due": iso(self.planned_due),
-                "since": iso(self.since), "due": iso(self.due),
+                "since": iso(self.since), "ready_at": iso(self.ready_at),
+                "waited": None if self.waited is None else self.waited.to_dict(),
+                "due": iso(self.due),
                 "late_by": None if self.late_by is None else self.late_by.to_dict(),
                 "person": self.person}
 
@@ -308,15 +314,22 @@ class _Follower:
                                                                self.pauses))
             if self.ended is not None and state != "done":
                 state, since, late, own = "not_done", None, None, None
+            ready_at: dt.datetime | None = ready if preds_done else None
+            waited = None
+            if ready_at is not None and state != "not_done":
+                unit = plan.wait_unit(s.id)
+                waited = Span(unit, self.clock.counted(unit, ready_at, min(end, self.now)
+                                                       if state != "done" else end,
+                                                       self.pauses))
             self.start[s.id], self.end[s.id] = start, end
             department = plan.department(facts.department or "") or s.department
             shown = self.ended is None or state == "done"  # an ended case projects nothing
             self.steps[s.id] = StepStatus(
-                s.id, s.name, department, state,  # type: ignore[arg-type]
+                s.id, s.name, department, s.after, state,  # type: ignore[arg-type]
                 started if state in ("done", "in_progress") else None,
                 facts.completed.at if facts.completed else None,
                 start if shown else None, end if shown else None,
-                s.planned_due, since, own, late, facts.person, inferred)
+                s.planned_due, since, ready_at, waited, own, late, facts.person, inferred)
 
     # --- commitments
 

@@ -187,6 +187,9 @@ class Store:
             engine.dispose()
             raise TrackingError("database-unavailable", f"{shown}: cannot use the database "
                                 f"({_first_line(exc)})") from None
+        except BaseException:
+            engine.dispose()
+            raise
         return store
 
     def close(self) -> None:
