@@ -112,7 +112,8 @@ def render_status(s: CaseStatus) -> str:
         lines.append(f"  催办 chase: {clean(s.chase.who_name)} ({s.chase.who}): "
                      f"{clean(s.chase.reason)}")
     for c in s.commitments:
-        deadline = f" 截止 deadline {_when(c.deadline)}" if c.deadline else ""
+        label = "预计截止 expected deadline" if c.state == "pending" else "截止 deadline"
+        deadline = f" {label} {_when(c.deadline)}" if c.deadline else ""
         limit = f" {c.limit}" if c.limit else ""
         lines.append(f"  承诺 {clean(c.name)} ({c.id}){limit}: {_state_text(c)}{deadline}")
         for b in c.because:

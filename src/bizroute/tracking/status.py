@@ -352,9 +352,11 @@ class _Follower:
                      f"expected to start {_when(fs)}")
             return out.make(c, "pending")
         out.because.append(self._start_reason(c.from_step, fs))
-        out.deadline, left_paused = self.clock.advance(unit, fs, limit, self.pauses)
-        deadline = out.deadline
         upto = finished or self.now
+        # a pause after the end step was completed moves nothing
+        pauses = [p for p in self.pauses if p.start < upto]
+        out.deadline, left_paused = self.clock.advance(unit, fs, limit, pauses)
+        deadline = out.deadline
         paused = self.clock.elapsed(unit, fs, upto) - self.clock.counted(unit, fs, upto,
                                                                           self.pauses)
         out.paused = Span(unit, paused) if paused > 0 else None
@@ -499,11 +501,10 @@ class _Follower:
             node = self.via[node] if self.steps[node].state == "waiting" else None
         parts = []
         for n in reversed(chain):
-            s = self.steps[n]
-            plan_step = self.case.plan.step(n)
-            took = plan_step.duration if plan_step is not None and plan_step.duration else "-"
-            parts.append(f"{s.name} ({n}) {STATE_ZH[s.state]} {took} → {_when(s.expected_end)}")
-        return " → ".join(parts) if parts else "-"
+            took = self._step(n).duration
+            shown = f"{n} {took}" if took and self.steps[n].state != "in_progress" else n
+            parts.append(f"{shown} →{_when(self.steps[n].expected_end)}")
+        return ", ".join(parts) if parts else "-"
 
     # --- the whole
 

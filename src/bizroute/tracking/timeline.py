@@ -172,14 +172,27 @@ def check_event(case: Case, recorded: Sequence[Event], event: Event,
     if now is not None and event.at > now:
         raise TrackingError("in-the-future", f"{name}: later than now ({now.isoformat()})",
                             case=case.id)
+    same_step = [e for e in recorded if e.step is not None and e.step == event.step]
+    for other in same_step:  # the commonest misfit, said the plainest way
+        if any(e.kind == event.kind for e in same_step):
+            break  # started or completed twice: the replay below says so
+        if event.kind == "step_completed" and other.kind == "step_started" \
+                and other.at > event.at:
+            raise TrackingError("completed-before-start", f"{name}: completed before it "
+                                f"started ({other.describe()})", case=case.id)
+        if event.kind == "step_started" and other.kind == "step_completed" \
+                and other.at < event.at:
+            raise TrackingError("completed-before-start", f"{name}: started after it was "
+                                f"completed ({other.describe()})", case=case.id)
     placed = Event(event.case, event.kind, event.at, event.step, event.department,
                    event.person, event.reason, event.documents, event.note, event.id,
                    seq=max((e.seq for e in recorded), default=0) + 1)
     try:
         replay(case, [*recorded, placed])
     except TrackingError as exc:
+        # the new event is not recorded: name it without the number it would have had
+        reason = exc.reason.replace(placed.describe(), name)
         if exc.reason.startswith(placed.describe()):
-            raise TrackingError(exc.code, exc.reason.replace(placed.describe(), name, 1),
-                                case=case.id) from None
+            raise TrackingError(exc.code, reason, case=case.id) from None
         raise TrackingError(exc.code, f"{name} does not fit the events already recorded: "
-                            f"{exc.reason}", case=case.id) from None
+                            f"{reason}", case=case.id) from None
