@@ -142,9 +142,9 @@ def status_rows(s: CaseStatus) -> Iterable[list[Any]]:
 
 
 _STATUS_TABLE = (("案件 case", 16), ("类别 category", 14), ("承诺 commitment", 24),
-                 ("状态 state", 26), ("截止 deadline", 16), ("催办 chase", 16))
-_DUE_TABLE = (("案件 case", 16), ("承诺 commitment", 24), ("状态 state", 26),
-              ("截止 deadline", 16), ("催办 chase", 18), ("环节 step", 22))
+                 ("状态 state", 36), ("截止 deadline", 16), ("催办 chase", 16))
+_DUE_TABLE = (("案件 case", 16), ("承诺 commitment", 24), ("状态 state", 36),
+              ("截止 deadline", 16), ("催办 chase", 24), ("环节 step", 30))
 
 
 def _table_line(cells: Sequence[str], columns: Sequence[tuple[str, int]]) -> str:
