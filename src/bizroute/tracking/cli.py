@@ -24,7 +24,7 @@ from ..cli import (
 )
 from ..errors import InputError, TrackingError
 from .model import now, parse_time
-from .render import FORMATS, mask, write_due, write_results, write_statuses
+from .render import FORMATS, clean, mask, write_due, write_results, write_statuses
 from .store import DB_ENV
 
 db_option = click.option(
@@ -60,7 +60,7 @@ def _tracker(db: str | None, pack: Any = None) -> Any:
     try:
         return Tracker.open(db, pack=pack)
     except TrackingError as exc:
-        raise Failure(mask(str(exc))) from None
+        raise Failure(_message(exc)) from None
 
 
 def _records(path: str, input_format: str, encoding: str | None) -> Iterator[Any]:
@@ -68,6 +68,11 @@ def _records(path: str, input_format: str, encoding: str | None) -> Iterator[Any
 
     return read_records(path, input_format, encoding,  # type: ignore[arg-type]
                         stdin=sys.stdin.buffer if path == "-" else None)
+
+
+def _message(exc: TrackingError) -> str:
+    """A refusal for stderr: no control characters, no identity or phone numbers."""
+    return clean(mask(str(exc)))
 
 
 def _error_row(position: str, exc: TrackingError) -> dict[str, Any]:
@@ -221,7 +226,7 @@ def status_cmd(case: str | None, db: str | None, at: str | None, rules: str | No
             with open_output(output) as stream:
                 written = write_statuses(statuses, fmt, stream, single=case is not None)
         except TrackingError as exc:
-            raise Failure(mask(str(exc))) from None
+            raise Failure(_message(exc)) from None
     if not case and not written:
         click.echo("no open cases", err=True)
 
@@ -246,7 +251,7 @@ def due_cmd(within: str, department: str | None, db: str | None, at: str | None,
         try:
             items = tracker.due(moment, within=within, department=department)
         except TrackingError as exc:
-            raise Failure(mask(str(exc))) from None
+            raise Failure(_message(exc)) from None
         shown_at = (moment or now()).strftime("%Y-%m-%d %H:%M")
         header = (f"待办 due at {shown_at} within {within}"
                   + (f", department {department}" if department else "")
