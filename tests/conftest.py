@@ -36,15 +36,27 @@ def postgres_server():  # type: ignore[no-untyped-def]
 _schemas = iter(range(1, 1_000_000))
 
 
+def _memory_dir() -> str | None:
+    """A directory in memory (tmpfs), where a test database's fsyncs cost nothing."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def tracking_db(request, tmp_path):  # type: ignore[no-untyped-def]
     """A fresh, empty case database: a SQLite file, then a PostgreSQL schema of its own."""
     if request.param == "sqlite":
-        return str(tmp_path / "cases.sqlite")
+        import shutil
+        import tempfile
+
+        directory = tempfile.mkdtemp(prefix="bizroute-test-", dir=_memory_dir() or tmp_path)
+        yield str(Path(directory) / "cases.sqlite")
+        shutil.rmtree(directory, ignore_errors=True)
+        return
     import psycopg
 
     url = request.getfixturevalue("postgres_server")
     schema = f"t{os.getpid()}_{next(_schemas)}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
-    return f"{url}?options=-csearch_path%3D{schema}"
+    yield f"{url}?options=-csearch_path%3D{schema}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from typing import Any
 
 import bizroute
@@ -54,10 +55,15 @@ def pack() -> bizroute.Pack:
 
 def decision(name: str, case_id: str | None = None, **changes: Any) -> dict[str, Any]:
     """The decision (JSON form, with its plan) of ``REQUESTS[name]`` under id ``case_id``."""
-    request = {**REQUESTS[name], **changes, "id": case_id or name}
+    return json.loads(_decision(name, case_id or name, json.dumps(changes, sort_keys=True)))
+
+
+@functools.cache
+def _decision(name: str, case_id: str, changes: str) -> str:
+    request = {**REQUESTS[name], **json.loads(changes), "id": case_id}
     d = pack().classify(request)
     assert d.status == "decided" and d.plan is not None, (name, d.status, d.questions)
-    return d.to_dict()
+    return d.to_json()
 
 
 def steps(decision: dict[str, Any]) -> list[dict[str, Any]]:

@@ -278,22 +278,21 @@ class Store:
         return None if row is None else _stored(row)
 
     def record(self, case_id: str, event: Event,
-               check: Callable[[StoredCase, list[Event]], None]) -> tuple[RecordOutcome, int]:
-        """Check ``event`` against the case and its events, then store it; one transaction.
+               check: Callable[[list[Event]], None]) -> tuple[RecordOutcome, int]:
+        """Check ``event`` against the case's events, then store it; one transaction.
 
         ``check`` raises :class:`TrackingError` to refuse the event. Returns ``recorded`` and
         the event's sequence number, or ``duplicate`` and the number of the event already
         stored under the same id with the same content.
         """
         with self._write() as conn:
-            query = sa.select(cases_table).where(cases_table.c.id == case_id)
+            # the case's row is the lock (its decision is not read: the caller has the case)
+            query = sa.select(cases_table.c.id).where(cases_table.c.id == case_id)
             if self.dialect == "postgresql":
                 query = query.with_for_update()
-            row = conn.execute(query).first()
-            if row is None:
+            if conn.execute(query).first() is None:
                 raise TrackingError("unknown-case", f"{event.describe()}: no case {case_id!r}"
                                     " (open it with `bizroute track add` first)", case=case_id)
-            stored = _stored(row)
             events = _events(conn, case_id)
             same = next((e for e in events if e.id == event.id), None)
             if same is not None:
@@ -302,7 +301,7 @@ class Store:
                 raise TrackingError("event-id-reused", f"{event.describe()}: event id "
                                     f"{event.id!r} was already used for {same.describe()}",
                                     case=case_id)
-            check(stored, events)
+            check(events)
             seq = max((e.seq for e in events), default=0) + 1
             moment = now()
             conn.execute(events_table.insert().values(

@@ -23,6 +23,7 @@ layer over it (docs/tracking.md, "Library").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -97,7 +98,9 @@ class Tracker:
         from .store import Store
 
         if calendar is None and pack is not None:
-            calendar = WorkCalendar.for_pack(pack.info.calendar)
+            settings = pack.info.calendar
+            calendar = _calendar(tuple(sorted(settings.holidays)),
+                                 tuple(sorted(settings.workdays)))
         return cls(Store.open(db), calendar)
 
     def close(self) -> None:
@@ -133,9 +136,16 @@ class Tracker:
         """
         ev = event if isinstance(event, Event) else Event.from_dict(event, case)
         limit = _moment(now)
+        target = self._cases.get(ev.case)
+        if target is None:
+            stored = self.store.case(ev.case)
+            if stored is None:
+                raise TrackingError("unknown-case", f"{ev.describe()}: no case {ev.case!r} "
+                                    "(open it with `bizroute track add` first)", case=ev.case)
+            target = self._case(stored)
 
-        def check(stored: StoredCase, recorded: list[Event]) -> None:
-            check_event(self._case(stored), recorded, ev, limit)
+        def check(recorded: list[Event]) -> None:
+            check_event(target, recorded, ev, limit)
 
         outcome, seq = self.store.record(ev.case, ev, check)
         return Recorded(ev.case, seq, outcome, ev)
@@ -203,3 +213,9 @@ class Tracker:
 
 
 _KEEP = 10_000  # cases remembered at most
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar(holidays: tuple[dt.date, ...], workdays: tuple[dt.date, ...]) -> WorkCalendar:
+    """One calendar per set of a pack's own days (building one tabulates 60 years)."""
+    return WorkCalendar(holidays, workdays)
