@@ -71,7 +71,8 @@ class Clock:
         if seconds <= 0:
             return start
         if unit == "working_days":
-            return self.calendar.add_working_days(start, seconds / 86400)
+            # to the second, as the calendar counts (a fraction would round up a second)
+            return self.calendar.add_working_days(start, round(seconds) / 86400)
         return start + dt.timedelta(seconds=seconds)
 
     def counted(self, unit: str, start: dt.datetime, end: dt.datetime,

@@ -115,6 +115,7 @@ class CasePlan:
     commitments: tuple[CommitmentPlan, ...]
     departments: tuple[Named, ...]
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    _wait_units: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({s.id: i for i, s in enumerate(self.steps)})
@@ -133,12 +134,16 @@ class CasePlan:
     def wait_unit(self, step_id: str) -> str:
         """The clock a wait at ``step_id`` is measured on: that of a wall-clock commitment
         the step is part of (fault repair, reconnection), else working days."""
-        after = {s.id: s.after for s in self.steps}
-        for c in self.commitments:
-            if c.unit in ("days", "hours", "minutes") and step_id in steps_between(
-                    after, c.from_step, c.to_step):
-                return c.unit
-        return "working_days"
+        if not self._wait_units:  # worked out once per plan
+            after = {s.id: s.after for s in self.steps}
+            units = dict.fromkeys(after, "working_days")
+            for c in self.commitments:
+                if c.unit in ("days", "hours", "minutes"):
+                    for inside in steps_between(after, c.from_step, c.to_step):
+                        if units[inside] == "working_days":
+                            units[inside] = c.unit
+            self._wait_units.update(units)
+        return self._wait_units.get(step_id, "working_days")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CasePlan:
