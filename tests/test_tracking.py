@@ -62,9 +62,10 @@ def test_the_table_covers_every_kind_of_limit_of_the_default_pack() -> None:
                         if any(v.obj.commitments for v in versions)}
     # the workflows left out have commitments of kinds already in the table: 24 hours then one
     # working day (as arrears_reconnect), 5 days until 2024-06-01 (as temporary_removal), a
-    # 95598 reply in working days (as metering_fault)
+    # reply in working days from intake (as metering_fault)
     assert with_commitments - workflows == {"appliance_damage", "reinstallation",
-                                            "account_data_update"}
+                                            "account_data_update", "service_ticket",
+                                            "bill_refund"}
 
 
 def _parts(name: str, cid: str, kind: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -165,7 +166,7 @@ def test_a_commitment_whose_limit_the_request_does_not_decide_is_undetermined(
     case = follow(tracker, d, [])
     status = tracker.status(case, "2025-10-01T21:00")
     assert {c.state for c in status.commitments} == {"undetermined"}
-    assert "area" in status.commitment("arrival").because[0].text
+    assert "area" in status.commitment("arrival_sgcc_current").because[0].text
 
 
 # --- the high-voltage case of docs/tracking.md
@@ -199,7 +200,7 @@ def _hv(tracker: Tracker, case: str = "HV-20250926-01",
 def test_the_high_voltage_scheme_reply_runs_then_is_at_risk_then_overdue(
         tracker: Tracker, at: str, state: str, left: str | None, over: str | None) -> None:
     status = tracker.status(_hv(tracker), at)
-    c = status.commitment("scheme_reply")
+    c = status.commitment("scheme_reply_2024")
     assert (c.state, c.deadline) == (state, T(2025, 10, 23, 9, 30))
     assert (c.left.text if c.left else None, c.overdue_by.text if c.overdue_by else None) == (
         left, over)
@@ -215,10 +216,12 @@ def test_the_morning_list_names_the_overdue_case_and_the_department_to_chase(
     other = follow(tracker, decision("meter_test", "MT-1"), [])  # due 10-13: long overdue
     items = tracker.due("2025-10-24T08:30", within="1d")
     assert [(i.case, i.commitment.id, i.commitment.state) for i in items] == [
-        ("MT-1", "test_result", "overdue"),  # the most overdue first
-        (case, "scheme_reply", "overdue"),
-        (case, "whole_process", "at_risk"),
+        ("MT-1", "test_2024", "overdue"),  # the most overdue first
+        (case, "scheme_reply_2024", "overdue"),
+        (case, "whole_process_sgcc_current", "at_risk"),
     ]
+    # the regulator's 20 working days on the same steps (at risk) are not listed apart
+    assert "scheme_reply_regulator_2009" not in {i.commitment.id for i in items}
     planning = tracker.due("2025-10-24T08:30", within="1d", department="planning")
     assert {i.case for i in planning} == {case}
     # nothing was recorded for the meter test: its first step is still at the counter
@@ -230,13 +233,13 @@ def test_the_due_list_takes_a_running_commitment_when_its_deadline_falls_within_
         tracker: Tracker) -> None:
     case = _hv(tracker)
     # 10-20 09:00: scheme_reply is due 10-23 09:30, three working days and a half-hour away
-    assert "scheme_reply" not in {i.commitment.id for i in tracker.due("2025-10-20T09:00",
-                                                                       within="1d")}
+    assert "scheme_reply_2024" not in {i.commitment.id for i in tracker.due(
+        "2025-10-20T09:00", within="1d")}
     items = tracker.due("2025-10-20T09:00", within="3wd")  # 10-23 09:00: still short
-    assert "scheme_reply" not in {i.commitment.id for i in items}
+    assert "scheme_reply_2024" not in {i.commitment.id for i in items}
     items = tracker.due("2025-10-20T09:00", within="4d")
-    assert ("scheme_reply", "running") in {(i.commitment.id, i.commitment.state) for i in items
-                                           if i.case == case}
+    assert ("scheme_reply_2024", "running") in {(i.commitment.id, i.commitment.state)
+                                                for i in items if i.case == case}
 
 
 def test_the_scheme_completed_in_time_keeps_its_commitment_and_late_breaks_it(
@@ -252,14 +255,14 @@ def test_the_scheme_completed_in_time_keeps_its_commitment_and_late_breaks_it(
          "at": "2025-10-21T11:00"},
         {"case": "HV-B", "event": "step_completed", "step": "scheme", "at": "2025-10-23T10:00"},
     ))
-    kept = tracker.status(on_time, "2025-10-28T09:00").commitment("scheme_reply")
+    kept = tracker.status(on_time, "2025-10-28T09:00").commitment("scheme_reply_2024")
     assert kept.state == "kept" and kept.chase is None
     assert kept.because[-1].event is not None and kept.because[-1].event.step == "scheme"
-    broken = tracker.status(late, "2025-10-28T09:00").commitment("scheme_reply")
+    broken = tracker.status(late, "2025-10-28T09:00").commitment("scheme_reply_2024")
     assert broken.state == "overdue" and broken.overdue_by is not None
     assert broken.overdue_by.text == "30分钟" and broken.chase is None
     # completed late: broken, but there is nothing left to chase for it
-    assert "scheme_reply" not in {i.commitment.id for i in tracker.due("2025-10-28T09:00")}
+    assert "scheme_reply_2024" not in {i.commitment.id for i in tracker.due("2025-10-28T09:00")}
 
 
 # --- the 2025 National Day holiday and its make-up working days (调休)
@@ -278,12 +281,12 @@ def test_the_make_up_sunday_counts_and_the_holiday_does_not(tracker: Tracker) ->
     # 5 working days from Fri 09-26 16:00: Sun 09-28 (调休) 1, 09-29 2, 09-30 3,
     # [10-01..10-08 holiday], 10-09 4, 10-10 16:00 5
     status = tracker.status(_residential(tracker, "LV-1"), "2025-10-09T09:00")
-    c = status.commitment("whole_process")
+    c = status.commitment("whole_process_sgcc_current")
     assert (c.state, c.deadline) == ("running", T(2025, 10, 10, 16, 0))
     assert c.left is not None and c.left.text == "1个工作日7小时"  # 15 h on 10-09, 16 h on 10-10
     # on the holiday itself the clock stands still: as much is left on 10-01 as on 10-08
-    first = tracker.status("LV-1", "2025-10-01T08:00").commitment("whole_process")
-    last = tracker.status("LV-1", "2025-10-08T20:00").commitment("whole_process")
+    first = tracker.status("LV-1", "2025-10-01T08:00").commitment("whole_process_sgcc_current")
+    last = tracker.status("LV-1", "2025-10-08T20:00").commitment("whole_process_sgcc_current")
     assert first.left == last.left and first.left is not None
     # 8 h of 09-26 and the whole of 09-28, 09-29 and 09-30 are gone: 120 h - 80 h
     assert first.left.text == "1个工作日16小时"
@@ -295,7 +298,7 @@ def test_a_pause_over_the_holiday_counts_only_its_working_hours(tracker: Tracker
          "at": "2025-09-30T17:00", "note": "客户节后再装"},
         {"case": "LV-2", "event": "clock_resumed", "at": "2025-10-09T09:00"},
     ))
-    c = tracker.status(case, "2025-10-10T17:00").commitment("whole_process")
+    c = tracker.status(case, "2025-10-10T17:00").commitment("whole_process_sgcc_current")
     # 7 h of 09-30 and 9 h of 10-09 were paused; the holiday between was never counted.
     # 10-10 16:00 + 16 h = Saturday 10-11 08:00, itself a make-up working day
     assert c.paused is not None and c.paused.text == "16小时"
@@ -320,7 +323,7 @@ def test_waiting_for_the_customer_s_documents_resumes_when_they_all_arrive(
     assert "land_red_line_map" in waiting.chase.reason
     resumed = tracker.status(case, "2025-10-20T09:00")
     assert resumed.state == "open"
-    c = resumed.commitment("scheme_reply")
+    c = resumed.commitment("scheme_reply_2024")
     # 10-09 10:00 → 10-14 10:00 is four working days (10-09, 10-10, 10-11 调休, 10-13)
     assert c.paused is not None and c.paused.text == "4个工作日"
     assert c.deadline == T(2025, 10, 29, 9, 30)
@@ -411,7 +414,7 @@ def test_a_completion_without_a_recorded_start_is_taken_to_start_when_it_could(
     status = tracker.status(case, "2025-10-22T09:00")
     scheme = status.step("scheme")
     assert scheme.started_inferred and scheme.started_at == T(2025, 10, 17, 11, 0)
-    assert status.commitment("scheme_reply").state == "kept"
+    assert status.commitment("scheme_reply_2024").state == "kept"
 
 
 def test_sending_the_same_event_twice_records_it_once(tracker: Tracker) -> None:
@@ -443,7 +446,9 @@ def test_a_closed_case_keeps_its_outcomes_and_takes_no_more_events(tracker: Trac
         "case": "MT-CLOSED", "event": "case_closed", "at": d["plan"]["due"]}])
     status = tracker.status(case, "2025-12-01T09:00")
     assert status.state == "closed" and status.chase is None and not status.current
-    assert status.commitment("test_result").state == "kept"
+    assert status.commitment("test_result_sgcc_current").state == "kept"
+    # the 7 days of the 2024 rules, on the wall clock, ran through the National Day holiday
+    assert status.commitment("test_2024").state == "overdue"
     with pytest.raises(TrackingError) as caught:
         tracker.record({"case": case, "event": "clock_paused", "reason": "customer_request",
                         "at": "2025-11-01T09:00"}, now=LATER)
@@ -458,7 +463,7 @@ def test_a_withdrawn_case_leaves_its_open_commitments_withdrawn(tracker: Tracker
                                   "at": "2025-10-10T10:00", "note": "客户取消项目"},))
     status = tracker.status(case, "2025-11-30T09:00")
     assert status.state == "withdrawn"
-    assert {c.id: c.state for c in status.commitments}["scheme_reply"] == "withdrawn"
+    assert {c.id: c.state for c in status.commitments}["scheme_reply_2024"] == "withdrawn"
     assert all(s.state in ("done", "not_done") for s in status.steps)
 
 

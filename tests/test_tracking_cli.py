@@ -61,19 +61,21 @@ def test_a_new_user_follows_the_high_voltage_case_to_overdue(
     _hv_case(tmp_path, capsys)
     code, out, _ = run(capsys, "track", "status", "HV-20250926-01", "--at", "2025-10-20T09:00")
     assert code == 0
-    assert "供电方案答复（高压） (scheme_reply) 15个工作日: 计时中 running (剩余 3个工作日30分钟)" in out
+    assert ("供电方案答复（高压，2024年规则） (scheme_reply_2024) 15个工作日: 计时中 running "
+            "(剩余 3个工作日30分钟)") in out
     assert "当前环节 current: 接入系统与电网方案审查 (access_review) [发展策划部 planning]" in out
     code, out, _ = run(capsys, "track", "status", "HV-20250926-01", "--at", "2025-10-21T12:00")
-    assert "(scheme_reply) 15个工作日: 超期风险 at_risk" in out
+    assert "(scheme_reply_2024) 15个工作日: 超期风险 at_risk" in out
     code, out, _ = run(capsys, "track", "status", "HV-20250926-01", "--at", "2025-10-24")
-    assert "(scheme_reply) 15个工作日: 超期 overdue 14小时30分钟 截止 deadline 2025-10-23 09:30" in out
+    assert "(scheme_reply_2024) 15个工作日: 超期 overdue 14小时30分钟 截止 deadline 2025-10-23 09:30" in out
     assert "催办 chase: 发展策划部 (planning)" in out
     code, out, _ = run(capsys, "track", "due", "--within", "1d", "--department", "planning",
                        "--at", "2025-10-24T08:30")
     assert code == 0
     assert out.splitlines()[0] == ("待办 due at 2025-10-24 08:30 within 1d, department planning:"
                                    " 2")
-    assert "HV-20250926-01  高压新装  供电方案答复（高压） (scheme_reply): 超期 overdue" in out
+    assert ("HV-20250926-01  高压新装  供电方案答复（高压，2024年规则） (scheme_reply_2024): "
+            "超期 overdue") in out
     assert "催办 chase 发展策划部 (planning)" in out
 
 
@@ -135,16 +137,17 @@ def test_status_and_due_write_every_format(tmp_path: Path, db: str, fmt: str,
     assert code == 0 and "HV-20250926-01" in out
     if fmt == "json":
         (status,) = json.loads(out)  # all open cases: an array
-        assert status["commitments"][0]["state"] == "overdue"
+        assert status["commitments"][1]["state"] == "overdue"
         code, one, _ = run(capsys, "track", "status", "HV-20250926-01", "--at", "2025-10-24",
                            "--format", "json")
         assert json.loads(one)["case"] == "HV-20250926-01"  # one case: an object
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out)))
-        assert [r["commitment"] for r in rows][:2] == ["scheme_reply", "whole_process"]
-        assert rows[0]["state"] == "overdue" and rows[0]["chase"] == "planning"
+        assert [r["commitment"] for r in rows][:3] == [
+            "scheme_reply_regulator_2009", "scheme_reply_2024", "whole_process_sgcc_current"]
+        assert rows[1]["state"] == "overdue" and rows[1]["chase"] == "planning"
     code, out, _ = run(capsys, "track", "due", "--at", "2025-10-24", "--format", fmt)
-    assert code == 0 and ("scheme_reply" in out or "供电方案答复" in out)
+    assert code == 0 and ("scheme_reply_2024" in out or "供电方案答复" in out)
     if fmt == "jsonl":
         items = [json.loads(x) for x in out.splitlines()]
         assert items[0]["chase"]["who"] == "planning"
@@ -170,9 +173,9 @@ def test_messages_do_not_echo_identity_numbers(tmp_path: Path, db: str,
                                           "step": "accept", "at": "2025-10-09T09:00"}])
     code, out, err = run(capsys, "track", "event", events, "--at", LATER)
     assert code == 1 and "[unknown-case]" in out
-    assert "110101199003071234" not in out + err and "110*************34" in out
+    assert "110101199003071234" not in out + err and "**************1234" in out
     code, out, err = run(capsys, "track", "status", "13812345678", "--at", LATER)
-    assert code == 2 and "13812345678" not in err and "138******78" in err
+    assert code == 2 and "13812345678" not in err and "138****5678" in err
 
 
 def test_usage_errors_exit_2(tmp_path: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:

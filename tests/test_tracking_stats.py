@@ -46,22 +46,27 @@ def test_kept_rates_waits_and_overdue_cases_over_a_database(tracking_db: str) ->
         _fill(tracker)
         stats = tracking_stats(tracker.statuses(at, open_only=False), at)
     assert (stats.cases, stats.open_cases) == (3, 3)
+    # the meter test has two commitments on the same steps: the 2024 rules' 7 days (wall
+    # clock, broken by both: the National Day holiday lies inside) and the current 十项承诺's
+    # 5 working days (kept on time, broken late); the open complaint has broken all three
     by_category = {r["category"]: (r["kept"], r["broken"], r["kept_rate"])
                    for r in stats.by_category}
-    assert by_category == {"meter_test_request": (1, 1, 0.5), "complaint": (0, 1, 0.0)}
+    assert by_category == {"meter_test_request": (1, 3, 0.25), "complaint": (0, 3, 0.0)}
     assert [r["category"] for r in stats.by_category] == ["complaint", "meter_test_request"]
     assert {r["month"]: (r["kept"], r["broken"]) for r in stats.by_month} == {
-        "2025-10": (1, 2)}
+        "2025-10": (1, 6)}
     departments = {r["department"]: (r["kept"], r["broken"], r["broken_waiting_on"])
                    for r in stats.by_department}
     assert departments == {
-        "counter": (1, 2, 1),  # in all three; the open complaint still waits at the counter
-        "metering_centre": (1, 1, 1),  # the late test was still in its hands at the deadline
-        "billing": (1, 1, 0),
-        "call_centre": (0, 1, 0), "marketing": (0, 1, 0),
+        "counter": (1, 6, 3),  # in every commitment; the open complaint waits at the counter
+        "metering_centre": (1, 3, 3),  # the test steps were in its hands at the deadlines
+        "billing": (1, 3, 0),
+        "call_centre": (0, 3, 0), "marketing": (0, 2, 0),  # marketing: not in the contact
     }
-    # completed late is broken but not overdue *now*
-    assert [(o.case, o.commitment.id) for o in stats.overdue] == [("CP-OPEN", "reply")]
+    # completed late is broken but not overdue *now*; the most overdue first
+    assert [(o.case, o.commitment.id) for o in stats.overdue] == [
+        ("CP-OPEN", "contact_sgcc_current"), ("CP-OPEN", "reply_sgcc_current"),
+        ("CP-OPEN", "reply_regulator_2009")]
     waits = {(w["workflow"], w["step"]): w for w in stats.waits}
     test_step = waits[("meter_test", "test")]
     assert test_step["completed"] == 2
@@ -74,7 +79,7 @@ def test_kept_rates_waits_and_overdue_cases_over_a_database(tracking_db: str) ->
     # test step
     first, second = stats.waits[:2]
     assert (first["workflow"], first["step"], first["waiting_now"]) == (
-        "service_ticket", "accept", 1)
+        "complaint_ticket", "accept", 1)
     assert first["longest_waiting_now"]["text"] == "10个工作日14小时"
     assert (second["workflow"], second["step"]) == ("meter_test", "test")
     data = stats.to_dict()
@@ -110,8 +115,11 @@ def test_stats_reads_a_case_database_in_every_format(
     rows = list(csv.DictReader(io.StringIO(out)))
     assert {r["table"] for r in rows} >= {"kept_department", "kept_category", "kept_month",
                                           "step_wait", "overdue_now"}
-    (overdue,) = [r for r in rows if r["table"] == "overdue_now"]
-    assert overdue["key"] == "CP-OPEN/reply" and overdue["chase"] == "counter"
+    overdue = [r for r in rows if r["table"] == "overdue_now"]
+    assert [r["key"] for r in overdue] == ["CP-OPEN/contact_sgcc_current",
+                                           "CP-OPEN/reply_sgcc_current",
+                                           "CP-OPEN/reply_regulator_2009"]
+    assert {r["chase"] for r in overdue} == {"counter"}
 
 
 def test_stats_of_decisions_and_a_database_together(

@@ -23,8 +23,9 @@ from ..cli import (
     rules_option,
 )
 from ..errors import InputError, TrackingError
+from ..masking import mask_text as mask
 from .model import now, parse_time
-from .render import FORMATS, clean, mask, write_due, write_results, write_statuses
+from .render import FORMATS, clean, write_due, write_results, write_statuses
 from .store import DB_ENV
 
 db_option = click.option(

@@ -102,6 +102,10 @@ class CommitmentPlan:
     planned_deadline: dt.datetime | None
     depends_on: tuple[str, ...]
     basis: tuple[BasisRef, ...]
+    #: the plan's word on which of the commitments on the same steps binds (the earliest
+    #: deadline at intake; None: undecided), and the others on those steps
+    binding: bool | None = True
+    same_steps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,17 +136,19 @@ class CasePlan:
         return next((d for d in self.departments if d.id == department_id), None)
 
     def wait_unit(self, step_id: str) -> str:
-        """The clock a wait at ``step_id`` is measured on: that of a wall-clock commitment
-        the step is part of (fault repair, reconnection), else working days."""
+        """The clock a wait at ``step_id`` is measured on: working days, unless every
+        commitment the step is part of runs on the wall clock (fault repair, reconnection):
+        then that clock."""
         if not self._wait_units:  # worked out once per plan
             after = {s.id: s.after for s in self.steps}
-            units = dict.fromkeys(after, "working_days")
+            covering: dict[str, list[str]] = {s: [] for s in after}
             for c in self.commitments:
-                if c.unit in ("days", "hours", "minutes"):
+                if c.unit is not None:
                     for inside in steps_between(after, c.from_step, c.to_step):
-                        if units[inside] == "working_days":
-                            units[inside] = c.unit
-            self._wait_units.update(units)
+                        covering[inside].append(c.unit)
+            self._wait_units.update({
+                s: units[0] if units and "working_days" not in units else "working_days"
+                for s, units in covering.items()})
         return self._wait_units.get(step_id, "working_days")
 
     @classmethod
@@ -164,7 +170,9 @@ class CasePlan:
                 depends_on=tuple(c.get("depends_on", ())),
                 basis=tuple(BasisRef(str(b.get("source", "")), str(b.get("title", "")),
                                      b.get("article"), b.get("note"), b.get("status"))
-                            for b in c.get("basis", ())))
+                            for b in c.get("basis", ())),
+                binding=c.get("binding", True),
+                same_steps=tuple(str(x) for x in c.get("same_steps", ())))
                 for c in data.get("commitments", ()))
             departments = tuple(_named(d) for d in data.get("departments", ()))
             plan = cls(str(data["workflow"]), str(data.get("name", data["workflow"])),

@@ -2,8 +2,8 @@
 
 Text from input (case ids, names, notes, document ids) is hostile on a terminal and in a
 spreadsheet: :func:`clean` strips control and bidirectional-override characters before text
-reaches a terminal, :func:`cell` keeps a CSV cell from becoming a formula, and
-:func:`mask` hides identity, mobile and bank-card numbers in messages.
+reaches a terminal, :func:`cell` keeps a CSV cell from becoming a formula, and messages mask
+identity, mobile and bank-card numbers (:func:`bizroute.masking.mask_text`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from .status import STATE_ZH, CaseStatus, CommitmentStatus, DueItem, Span
 FORMATS = ("text", "table", "json", "jsonl", "csv")
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NUMBERS = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9}|\d{16,19})(?![0-9A-Za-z])")
 
 
 def clean(text: Any) -> str:
@@ -28,12 +27,6 @@ def clean(text: Any) -> str:
     and tabs made spaces."""
     shown = "" if text is None else str(text)
     return _UNSAFE.sub("", shown.replace("\n", " ").replace("\r", " ").replace("\t", " "))
-
-
-def mask(text: str) -> str:
-    """``text`` with identity-card, mobile and bank-card shaped numbers masked."""
-    return _NUMBERS.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 5)
-                        + m.group()[-2:], text)
 
 
 def cell(value: Any) -> Any:
@@ -115,7 +108,8 @@ def render_status(s: CaseStatus) -> str:
         label = "预计截止 expected deadline" if c.state == "pending" else "截止 deadline"
         deadline = f" {label} {_when(c.deadline)}" if c.deadline else ""
         limit = f" {c.limit}" if c.limit else ""
-        lines.append(f"  承诺 {clean(c.name)} ({c.id}){limit}: {_state_text(c)}{deadline}")
+        same = f"  [同环节 same steps: {', '.join(c.same_steps)}]" if c.same_steps else ""
+        lines.append(f"  承诺 {clean(c.name)} ({c.id}){limit}: {_state_text(c)}{deadline}{same}")
         for b in c.because:
             ref = f"  [#{b.event.seq}]" if b.event is not None and b.event.seq else ""
             lines.append(f"      · {clean(b.text)}{ref}")
@@ -141,9 +135,9 @@ def status_rows(s: CaseStatus) -> Iterable[list[Any]]:
                c.chase.reason if c.chase else "", current]
 
 
-_STATUS_TABLE = (("案件 case", 16), ("类别 category", 14), ("承诺 commitment", 24),
-                 ("状态 state", 36), ("截止 deadline", 16), ("催办 chase", 16))
-_DUE_TABLE = (("案件 case", 16), ("承诺 commitment", 24), ("状态 state", 36),
+_STATUS_TABLE = (("案件 case", 16), ("类别 category", 14), ("承诺 commitment", 32),
+                 ("状态 state", 42), ("截止 deadline", 16), ("催办 chase", 16))
+_DUE_TABLE = (("案件 case", 16), ("承诺 commitment", 32), ("状态 state", 42),
               ("截止 deadline", 16), ("催办 chase", 24), ("环节 step", 30))
 
 
@@ -188,7 +182,7 @@ def write_statuses(statuses: Iterable[CaseStatus], fmt: str, out: IO[str], *,
                                        s.chase.who if s.chase else ""], _STATUS_TABLE))
             for c in rows:
                 out.write(_table_line(
-                    [s.case, s.category_name, c.name, _state_text(c), _when(c.deadline),
+                    [s.case, s.category_name, c.id, _state_text(c), _when(c.deadline),
                      c.chase.who if c.chase else ""], _STATUS_TABLE))
     return n
 
@@ -226,7 +220,7 @@ def write_due(items: Sequence[DueItem], fmt: str, out: IO[str], *, header: str =
         out.write(_table_head(_DUE_TABLE))
         for i in items:
             c, ch = i.commitment, i.commitment.chase
-            out.write(_table_line([i.case, c.name, _state_text(c), _when(c.deadline),
+            out.write(_table_line([i.case, c.id, _state_text(c), _when(c.deadline),
                                    f"{ch.who_name} {ch.who}" if ch else "",
                                    f"{ch.step_name} {ch.step}" if ch and ch.step else ""],
                                   _DUE_TABLE))
@@ -238,8 +232,9 @@ def write_due(items: Sequence[DueItem], fmt: str, out: IO[str], *, header: str =
         for i in items:
             c, ch = i.commitment, i.commitment.chase
             deadline = f" 截止 deadline {_when(c.deadline)}" if c.deadline else ""
+            same = f" [同环节 same steps: {', '.join(c.same_steps)}]" if c.same_steps else ""
             out.write(f"  {clean(i.case)}  {clean(i.category_name)}  {clean(c.name)} ({c.id}):"
-                      f" {_state_text(c)}{deadline}\n")
+                      f" {_state_text(c)}{deadline}{same}\n")
             if ch is not None:
                 out.write(f"      催办 chase {clean(ch.who_name)} ({ch.who}): "
                           f"{clean(ch.reason)}\n")

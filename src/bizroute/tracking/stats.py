@@ -10,9 +10,9 @@ At a moment ``at``, over every case received by then:
   when the deadline passed (the step in progress then, the latest against its plan; for one
   still open, the department to chase now). By month: the month of the deadline.
 * **where cases wait longest**: per workflow step, how long cases waited there, from the
-  moment the steps before it had all ended to its completion (paused time left out), on the
-  step's own clock (working days, or the wall clock for steps counted in hours); steps still
-  waiting now count as open, with the longest.
+  moment the steps before it had all ended to its completion (paused time left out), in
+  working time (on the wall clock when every commitment the step is part of runs on it);
+  steps still waiting now count as open, with the longest.
 * **cases overdue now**: every open commitment past its deadline, most overdue first, with
   the department to chase.
 """

@@ -158,6 +158,8 @@ class CommitmentStatus:
     chase: Chase | None
     because: tuple[Because, ...]
     basis: tuple[BasisRef, ...]
+    binding: bool | None = True  # the plan's: the earliest deadline on these steps at intake
+    same_steps: tuple[str, ...] = ()  # the other commitments on the same steps
 
     def to_dict(self) -> dict[str, Any]:
         def span(s: Span | None) -> dict[str, Any] | None:
@@ -172,7 +174,8 @@ class CommitmentStatus:
                 "miss_by": span(self.miss_by), "paused": span(self.paused),
                 "chase": None if self.chase is None else self.chase.to_dict(),
                 "because": [b.to_dict() for b in self.because],
-                "basis": [b.to_dict() for b in self.basis]}
+                "basis": [b.to_dict() for b in self.basis], "binding": self.binding,
+                "same_steps": list(self.same_steps)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -583,7 +586,7 @@ class _Outcome:
             c.id, c.name, c.from_step, c.to_step, c.limit, c.unit, state,
             values["counted_from"], self.deadline, c.planned_deadline, self.expected_end,
             self.finished_at, self.left, self.overdue_by, self.miss_by, self.paused,
-            self.chase, tuple(self.because), c.basis)
+            self.chase, tuple(self.because), c.basis, c.binding, c.same_steps)
 
 
 _ENDED = {"case_closed": "办结 closed", "case_withdrawn": "撤回 withdrawn"}
@@ -636,9 +639,10 @@ class DueItem:
 def due_items(status: CaseStatus, horizon: dt.datetime,
               department: str | None = None) -> list[DueItem]:
     """The commitments of ``status`` that are overdue, at risk, or due by ``horizon``
-    (running ones; a paused clock waits on the customer, and a clock not started on nobody);
-    with ``department``: only those whose chase is that department."""
-    out = []
+    (running ones; a paused clock waits on the customer, and a clock not started on nobody),
+    the most urgent of those on the same steps; with ``department``: only those whose chase
+    is that department."""
+    out: dict[tuple[str, str], DueItem] = {}
     for c in status.commitments:
         if c.state in ("overdue", "at_risk") or (c.state == "running" and c.deadline is not None
                                                  and c.deadline <= horizon):
@@ -646,6 +650,11 @@ def due_items(status: CaseStatus, horizon: dt.datetime,
                 continue  # completed late: nothing to chase any more
             if department is not None and (c.chase is None or c.chase.who != department):
                 continue
-            out.append(DueItem(status.case, status.category, status.category_name,
-                               status.received_at, c))
-    return out
+            item = DueItem(status.case, status.category, status.category_name,
+                           status.received_at, c)
+            # a regulation and a stricter promise on the same steps are one thing to chase:
+            # the more urgent of them is listed (it names the other)
+            span = (c.from_step, c.to_step)
+            if span not in out or item.sort_key < out[span].sort_key:
+                out[span] = item
+    return list(out.values())
