@@ -27,6 +27,8 @@ class LoadedCase:
     file: str
     line: int
     column: int
+    #: a case an overlay takes unchanged from its base (docs/overlays.md)
+    inherited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,13 @@ def case_files(pack_root: Path) -> list[Path]:
 
 
 def load_cases(pack_root: Path, findings: list[Finding]) -> list[LoadedCase]:
-    """Every case under ``PACK/tests``; problems with case files become findings."""
+    """Every case under ``PACK/tests``; problems with case files become findings.
+
+    For an overlay, the cases of its base as the overlay changes them (docs/overlays.md)."""
+    from .overlay import is_overlay, load_stack_cases
+
+    if is_overlay(pack_root):
+        return load_stack_cases(pack_root, findings)
     out: list[LoadedCase] = []
     seen: dict[str, str] = {}
     for path in case_files(pack_root):

@@ -10,6 +10,7 @@ BR3xx   workflow graphs
 BR4xx   rule semantics (overlap, shadowing, gaps)
 BR5xx   example cases
 BR6xx   input records
+BR7xx   overlays (packs that extend another)
 ======  ===========================================
 
 ``bizroute rule CODE`` and docs/checks.md are generated from the entries here.
@@ -251,3 +252,50 @@ _R("BR603", "record-field-invalid", "error",
    "A request field has the wrong type or a value its field does not allow.",
    "The pack declares its fields; a value outside them could not be tested reliably.",
    '{"customer": {"type": 1}}\n', '{"customer": {"type": "residential"}}\n')
+
+# --- BR7xx: overlays ------------------------------------------------------------------------
+# BR701-BR708 come from the overlay stage while the pack loads; BR711-BR715 (conflicts and
+# drift) are registered by bizroute.checks, one module per check.
+_R("BR701", "extends-invalid", "error", "An overlay's `extends` does not name a base pack that can be read.",
+   "`extends` names exactly one of `builtin: true`, `path:` (relative to the overlay's folder) or "
+   "`package:` (a pack installed with a Python package); a base that cannot be found, or a stack "
+   "that comes back to itself, leaves nothing to apply the overlay to.",
+   "pack:\n  extends: {path: ../national}   # no such folder\n",
+   "pack:\n  extends: {builtin: true, versions: [\"2026.11\"]}\n")
+_R("BR702", "overlay-section", "error", "An overlay file holds a section or an object kind overlays do not take.",
+   "An overlay's files hold `pack:` (with `extends`), the sections of a pack (what they list is "
+   "added), and `replace:`, `patch:` and `remove:`, each a mapping from an object kind (settings, "
+   "fields, text, calendar, vocabularies, sources, documents, departments, groups, categories, "
+   "rules, workflows, steps, commitments; cases in the tests/ folder) to its operations.",
+   "patch:\n  rule:\n    - {id: fault_repair.words, priority: 90}\n",
+   "patch:\n  rules:\n    - {id: fault_repair.words, priority: 90}\n")
+_R("BR703", "add-exists", "error", "An overlay adds an object whose id the base already has in force at the same time.",
+   "Adding is for new objects; what the base has is changed with `replace:` or `patch:`. A new "
+   "version of a dated object (a rule in force from a later date) may be added when its effective "
+   "period does not overlap the base's. Appending an item a list already holds is reported too.",
+   "documents:\n  - {id: id_card, name: 居民身份证}   # the base has id_card\n",
+   "patch:\n  documents:\n    - {id: id_card, notes: 须提供原件}\n")
+_R("BR704", "target-missing", "error", "A `replace`, `patch` or `remove` names an object or list item the base does not have.",
+   "Like a Kustomize patch whose target is missing, it would silently change nothing; usually the "
+   "id is misspelt or the base no longer has the object.",
+   "remove:\n  rules: [lv_nonres_new.capcity]\n", "remove:\n  rules: [lv_nonres_new.capacity]\n")
+_R("BR705", "target-ambiguous", "error", "An operation names an object of which the base has several versions, without saying which.",
+   "Dated objects may have versions under one id (a category of the 1996 rules and its 2024 "
+   "successor); `as_of: DATE` picks the version in force on that date.",
+   "patch:\n  categories:\n    - {id: transfer, notes: 本地说明}   # two versions\n",
+   "patch:\n  categories:\n    - {id: transfer, as_of: 2024-06-01, notes: 本地说明}\n")
+_R("BR706", "still-referenced", "error", "An overlay removes an object that other objects still refer to.",
+   "A removed document a category still asks for, or a removed department a step still names, "
+   "would break the pack; the message names every reference with its position, so that the same "
+   "overlay can change or remove them too.",
+   "remove:\n  documents: [property_proof]   # categories still list it\n",
+   "remove:\n  documents: [property_proof]\npatch:\n  categories:\n"
+   "    - {id: lv_residential_new, documents: {remove: [property_proof]}}\n")
+_R("BR707", "list-strategy", "error", "A list in a patch does not say how it changes the base's list.",
+   "A patch merges mappings key by key, but whether a list replaces the base's or extends it cannot "
+   "be guessed: write `{replace: [...]}`, `{append: [...]}`, `{prepend: [...]}` or `{remove: [...]}`.",
+   "patch:\n  categories:\n    - {id: lv_residential_new, departments: [counter, survey]}\n",
+   "patch:\n  categories:\n    - {id: lv_residential_new, departments: {append: [survey]}}\n")
+_R("BR708", "duplicate-operation", "error", "One overlay changes the same object twice.",
+   "Two operations of one overlay on one object (or on a workflow and one of its steps) would "
+   "depend on the order they are read in; write them as one operation.")

@@ -198,9 +198,16 @@ class PackRef:
     id: str
     version: str
     digest: str
+    #: a pack that extends another (docs/overlays.md): every pack of its stack, the base
+    #: first and this one last; ``digest`` is then the digest of the whole stack
+    stack: tuple[PackRef, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "digest": self.digest}
+        out: dict[str, Any] = {"id": self.id, "version": self.version, "digest": self.digest}
+        if self.stack:
+            out["stack"] = [{"id": p.id, "version": p.version, "digest": p.digest}
+                            for p in self.stack]
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ from .index import RuleIndex, TermScanner, collect_terms, leaf_numbers
 from .index import held_first as count_held_first
 from .intake import DocumentCodes, Request, as_mapping, parse_when
 from .loader import Compiler, Located, PackSource, without_gc
+from .overlay import StackSource
 from .plan import is_plan_only_notice
 from .textnorm import normaliser
 from .workflow import CompiledWorkflow, compile_workflow
@@ -156,7 +157,10 @@ class Pack:
         self.warnings: tuple[Finding, ...] = tuple(f for f in findings if f.severity != "error")
         self.rules: tuple[CompiledRule, ...] = tuple(rules)
         self._categories = categories
-        self._ref = PackRef(info.id, info.version, source.digest)
+        #: the packs this one is stacked on and itself (base first); empty for a plain pack
+        self.stack: tuple[PackRef, ...] = (source.stack_refs() if isinstance(source, StackSource)
+                                           else ())
+        self._ref = PackRef(info.id, info.version, source.digest, self.stack)
         self._allowed = {p: frozenset(compiler.allowed_values(s)) for p, s in self.fields.items()}
         self._traditional = info.text.traditional_to_simplified
         self._norm = normaliser(traditional_to_simplified=self._traditional)
@@ -927,9 +931,9 @@ def _compile_rule(c: Compiler, loc: Located, order: int,
         return None
     basis = rule.basis or (versions[-1][1].model.basis if versions else [])
     ref = RuleRef(rule.id, rule.priority, rule.category, _basis_refs(c, basis), rule.note)
-    line, _ = loc.at()
+    file, line, _ = loc.site()
     return CompiledRule(rule.id, rule.category, rule.priority, node, rule.effective, ref, order,
-                        loc.file, line, own_basis=bool(rule.basis))
+                        file, line, own_basis=bool(rule.basis))
 
 
 def _covered(span: m.Effective, versions: list[m.Effective]) -> bool:

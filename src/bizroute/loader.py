@@ -62,6 +62,15 @@ class Located:
         span = self.smap.key((*self.path, *sub))
         return (span.line, span.column) if span else (0, 0)
 
+    def site(self, *sub: str | int, key: bool = False) -> tuple[str, int, int]:
+        """File, line and column of a value (or its key) inside the object. The file is the
+        object's own unless an overlay set that value (see :mod:`bizroute.overlay`)."""
+        full = (*self.path, *sub)
+        span = self.smap.key(full) if key else self.smap.value(full)
+        if span is None:
+            return self.file, 0, 0
+        return span.file or self.file, span.line, span.column
+
 
 @dataclass(frozen=True, slots=True)
 class PackSource:
@@ -172,8 +181,9 @@ def _validation_findings(
         full = (*base, *path)
         span = smap.key(full) if code == "BR102" else smap.value(full)
         line, col = (span.line, span.column) if span else (0, 0)
+        file = (span.file if span else None) or smap.file
         findings.append(
-            make_finding(code, message, smap.file, line, col, object_id=object_id,
+            make_finding(code, message, file, line, col, object_id=object_id,
                          path=_dotted(full))
         )
     return findings
@@ -369,8 +379,8 @@ class Compiler:
 
     def error(self, code: str, message: str, where: Located, *sub: str | int,
               key: bool = False) -> None:
-        line, col = where.key_at(*sub) if key else where.at(*sub)
-        self.findings.append(make_finding(code, message, where.file, line, col,
+        file, line, col = where.site(*sub, key=key)
+        self.findings.append(make_finding(code, message, file, line, col,
                                           object_id=getattr(where.obj, "id", None),
                                           path=_dotted((*where.path, *sub))))
 
@@ -384,8 +394,9 @@ class Compiler:
                 effective = getattr(loc.obj, "effective", m.ALWAYS)
                 for earlier in seen[oid]:
                     if getattr(earlier.obj, "effective", m.ALWAYS).overlaps(effective):
+                        file, line, _ = earlier.site()
                         self.error("BR104", f"{section} id {oid!r} is already used at "
-                                   f"{earlier.file}:{earlier.at()[0]} and both are in force "
+                                   f"{file}:{line} and both are in force "
                                    "at the same time", loc, "id")
                         break
                 seen[oid].append(loc)
@@ -612,10 +623,11 @@ def load_pack(path: str | Path | None = None) -> Pack:
     'cn-power-supply'
     """
     from .engine import compile_pack
+    from .overlay import read_source
 
     root = Path(path) if path is not None else default_pack_path()
     findings: list[Finding] = []
-    source = read_pack(root, findings)
+    source = read_source(root, findings)  # a plain pack, or an overlay on its base
     pack = compile_pack(source, findings)
     errors = [f for f in findings if f.severity == "error"]
     if errors or pack is None:

@@ -51,12 +51,13 @@ Path_ = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A 1-based source span."""
+    """A 1-based source span; ``file`` is set where spans of several files meet (overlays)."""
 
     line: int
     column: int
     end_line: int
     end_column: int
+    file: str | None = None
 
 
 @dataclass(slots=True)

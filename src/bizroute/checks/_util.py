@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -13,6 +13,7 @@ from ..readers import nest
 
 if TYPE_CHECKING:
     from ..engine import Pack
+    from ..overlay import Applied, Site
 
 
 def example_case(case_id: str, description: str, flat: dict[str, Any],
@@ -81,3 +82,16 @@ def not_covered(ctx: Any, section: str) -> Iterator[Any]:
         if loc.obj.id in missing and loc.obj.id not in seen:
             seen.add(loc.obj.id)
             yield loc
+
+
+class ChangeFinder:
+    """Mixin of the overlay checks: ``find`` turns what an overlay's operations did (to the
+    pack and to its example cases) into messages at the operations' positions."""
+
+    find: staticmethod[[Sequence[Applied]], Iterator[tuple[str, Site]]]
+
+    def run(self, ctx: Any) -> Iterator[Any]:
+        from .base import Issue
+
+        for message, site in self.find(ctx.changes):
+            yield Issue(message, at=site)

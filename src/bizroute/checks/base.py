@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..cases import CaseResult, LoadedCase
     from ..engine import Pack
     from ..loader import Located, PackSource
+    from ..overlay import Applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +64,24 @@ class CheckContext:
 
     @cached_property
     def case_load(self) -> tuple[list[LoadedCase], list[Finding]]:
-        from ..cases import load_cases
+        cases, findings, _ = self._case_stack
+        return cases, findings
+
+    @cached_property
+    def _case_stack(self) -> tuple[list[LoadedCase], list[Finding], tuple[Applied, ...]]:
+        from ..overlay import case_stack  # a plain pack's cases, or an overlay's effective ones
 
         findings: list[Finding] = []
-        return load_cases(self.root, findings), findings
+        cases, applied = case_stack(self.root, findings)
+        return cases, findings, applied
+
+    @cached_property
+    def changes(self) -> tuple[Applied, ...]:
+        """What the operations of an overlay did, to the pack and to its example cases."""
+        from ..overlay import StackSource
+
+        own = self.source.applied if isinstance(self.source, StackSource) else ()
+        return (*own, *self._case_stack[2])
 
     @cached_property
     def case_results(self) -> list[CaseResult]:
@@ -177,9 +192,7 @@ def place(issue: Issue, check: type[Check]) -> Finding:
     """Turn an issue into a finding: the one place where positions are computed."""
     code = issue.code or check.code
     if issue.where is not None:
-        line, col = (issue.where.key_at(*issue.sub) if issue.key
-                     else issue.where.at(*issue.sub))
-        file = issue.where.file
+        file, line, col = issue.where.site(*issue.sub, key=issue.key)
         object_id = issue.object_id or getattr(issue.where.obj, "id", None)
         path = _dotted((*issue.where.path, *issue.sub))
     elif issue.at is not None:
@@ -197,12 +210,13 @@ def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable
     """Load a pack with every load finding, then run the registered checks on it."""
     from ..cases import case_files
     from ..engine import compile_pack
-    from ..loader import _display, read_pack
+    from ..loader import _display
+    from ..overlay import read_source
 
     select, ignore = list(select), list(ignore)
     path = Path(root)
     load_findings: list[Finding] = []
-    source = read_pack(path, load_findings)
+    source = read_source(path, load_findings)
     pack = compile_pack(source, load_findings)  # as load_pack does: references too
     if any(f.severity == "error" for f in load_findings):
         pack = None
@@ -222,23 +236,33 @@ def check_pack(root: str | Path, *, select: Iterable[str] = (), ignore: Iterable
             finding = place(issue, check)
             if selected(finding.code, select, ignore):
                 report.reported.append(Reported(finding, issue.case))
-    _waive(report, path, select, ignore)
+    _waive(report, path, select, ignore, source)
     report.reported.sort(key=lambda r: r.finding)
     report.context = ctx
     return report
 
 
-def _waive(report: PackReport, root: Path, select: list[str], ignore: list[str]) -> None:
-    """Set aside the findings the pack waives; report bad waiver files and unused waivers."""
+def _waive(report: PackReport, root: Path, select: list[str], ignore: list[str],
+           source: PackSource | None = None) -> None:
+    """Set aside the findings the pack waives; report bad waiver files and unused waivers.
+
+    An overlay inherits the waivers of the packs under it (their problems and unused waivers
+    are theirs to report)."""
+    from ..overlay import StackSource
     from .waivers import UnusedWaiver, apply_waivers, load_waivers
 
     if not root.is_dir():
         return
     waivers, problems = load_waivers(root)
     report.reported.extend(Reported(f) for f in problems if selected(f.code, select, ignore))
-    if not waivers:
+    inherited = []
+    if isinstance(source, StackSource):
+        for layer in source.layers[:-1]:
+            inherited += load_waivers(layer.root)[0]
+    if not waivers and not inherited:
         return
-    waived, unused = apply_waivers(report.findings, waivers)
+    waived, unused = apply_waivers(report.findings, [*waivers, *inherited])
+    unused = [w for w in unused if w in waivers]
     report.waived = [r for r, w in zip(report.reported, waived, strict=True) if w]
     report.reported = [r for r, w in zip(report.reported, waived, strict=True) if not w]
     if selected(UnusedWaiver.code, select, ignore) and not select:

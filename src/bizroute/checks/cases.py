@@ -39,7 +39,8 @@ class CaseFailed(Check):
     code: ClassVar[str] = "BR503"
     name: ClassVar[str] = "case-failed"
     severity: ClassVar[Severity] = "error"
-    also: ClassVar[tuple[str, ...]] = ("BR501", "BR502", "BR101", "BR102", "BR103")
+    also: ClassVar[tuple[str, ...]] = ("BR501", "BR502", "BR101", "BR102", "BR103",
+                                       "BR702", "BR703", "BR704", "BR707", "BR708")
 
     def run(self, ctx: CheckContext) -> Iterator[Issue]:
         _cases, problems = ctx.case_load
@@ -55,5 +56,9 @@ class CaseFailed(Check):
             else:
                 detail = "; ".join(f"{what}: expected {_show(exp)}, got {_show(act)}"
                                    for what, exp, act in result.differences)
+            hint = ("the case comes from the base pack: if the overlay changes this decision on "
+                    "purpose, patch the case's expect in the overlay's tests/ folder, or remove "
+                    "it there (docs/overlays.md)") if loaded.inherited else None
             yield Issue(f"case {loaded.case.id!r} fails: {detail}",
-                        at=(loaded.file, loaded.line, loaded.column), object_id=loaded.case.id)
+                        at=(loaded.file, loaded.line, loaded.column), object_id=loaded.case.id,
+                        hint=hint)

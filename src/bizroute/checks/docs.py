@@ -20,6 +20,7 @@ BANDS = [
     ("BR4", "Rule semantics"),
     ("BR5", "Example cases and coverage"),
     ("BR6", "Input records"),
+    ("BR7", "Overlays"),
 ]
 
 HEADER = """\
@@ -46,6 +47,8 @@ def _source(code: str) -> str:
         return "the input readers (`classify`, `explain`, `diff`)"
     if code.startswith("BR3"):
         return "the workflow compiler, while the pack loads"
+    if code.startswith("BR7"):
+        return "the overlay stage, while the pack loads"
     return "the loader, while the pack loads"
 
 
