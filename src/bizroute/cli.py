@@ -402,6 +402,7 @@ if __name__ == "__main__":  # pragma: no cover
     entry()
 
 from . import cli_check  # noqa: E402,F401  (registers commands)
+from . import cli_pack as _cli_pack  # noqa: E402,F401  (registers commands)
 from . import cli_pages as _cli_pages  # noqa: E402,F401  (registers commands)
 from . import cli_serve as _cli_serve  # noqa: E402,F401  (registers commands)
 from . import cli_stats as _cli_stats  # noqa: E402,F401  (registers commands)
