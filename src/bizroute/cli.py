@@ -134,9 +134,19 @@ class _TextSink(io.RawIOBase):
         self.text.flush()
 
 
+def one_pack(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> str | None:
+    """An option naming one pack: given twice, it is an error, not the last one silently."""
+    if len(value) > 1:
+        raise click.BadParameter(
+            f"given {len(value)} times ({', '.join(value)}); a pack is one directory. To put "
+            "one pack on top of another, make the upper one an overlay: `extends:` in its "
+            "pack.yaml (docs/overlays.md)", ctx=ctx, param=param)
+    return value[0] if value else None
+
+
 rules_option = click.option(
-    "--rules", "rules", metavar="DIR", default=None,
-    help="Rule pack directory (default: the built-in pack).")
+    "--rules", "rules", metavar="DIR", multiple=True, callback=one_pack,
+    help="Rule pack directory (default: the built-in pack); an overlay brings its base.")
 as_of_option = click.option(
     "--as-of", "as_of", metavar="DATE", default=None,
     help="Apply the rules in force on this date (default: each request's received_at, else today).")

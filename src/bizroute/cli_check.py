@@ -25,6 +25,7 @@ from .cli import (
     encoding_option,
     input_format_option,
     load,
+    one_pack,
     open_output,
 )
 from .findings import SEVERITY_RANK
@@ -179,8 +180,10 @@ def _view(decision: Any) -> dict[str, Any]:
 
 
 @cli.command("diff")
-@click.option("--old", "old", required=True, metavar="PACK", help="The pack as it is.")
-@click.option("--new", "new", required=True, metavar="PACK", help="The pack as it would be.")
+@click.option("--old", "old", metavar="PACK", multiple=True, callback=one_pack,
+              help="The pack as it is (default, when --new is an overlay: the pack it extends).")
+@click.option("--new", "new", metavar="PACK", multiple=True, callback=one_pack, required=True,
+              help="The pack as it would be.")
 @click.argument("requests", metavar="REQUESTS|-")
 @as_of_option
 @input_format_option
@@ -190,17 +193,24 @@ def _view(decision: Any) -> dict[str, Any]:
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when any decision changes.")
 @click.option("-o", "--output", metavar="FILE", default=None,
               help="Write the report to FILE (atomically) instead of stdout.")
-def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str,
+def diff(old: str | None, new: str, requests: str, as_of: str | None, input_format: str,
          encoding: str | None, fmt: str, fail_on_change: bool, output: str | None) -> None:
     """Replay REQUESTS on two packs and report the decisions that change: status, category,
-    documents or departments, with counts.
+    documents or departments, with counts. Either pack may be an overlay; without --old, an
+    overlay given as --new is compared with the pack it extends.
 
     用两个规则包重放同一批请求，列出判定结果的变化。
     """
     from .batch import classify_records
+    from .overlay import base_root
     from .readers import ReadError, read_records
 
     day = _date(as_of)
+    if old is None:
+        below = base_root(Path(new))
+        if below is None:
+            raise Failure(f"--new {new!r} extends no pack: give --old too", EXIT_USAGE)
+        old = str(below)
     old_pack, new_pack = load(old), load(new)
     try:
         records = list(read_records(requests, input_format, encoding,  # type: ignore[arg-type]
@@ -234,10 +244,7 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
                 "counts": {k: counts.get(k, 0) for k in _ASPECTS},
                 "moves": {k: dict(v.most_common()) for k, v in moves.items()},
                 "changes": changes,
-                "old": {"pack": old_pack.id, "version": old_pack.version,
-                        "digest": old_pack.digest},
-                "new": {"pack": new_pack.id, "version": new_pack.version,
-                        "digest": new_pack.digest},
+                "old": _pack_info(old_pack), "new": _pack_info(new_pack),
             }, ensure_ascii=False, indent=2) + "\n")
         else:
             for c in changes:
@@ -251,6 +258,13 @@ def diff(old: str, new: str, requests: str, as_of: str | None, input_format: str
             stream.write(f"{total} request(s), {len(changes)} changed ({by})\n")
     if fail_on_change and changes:
         raise Failure("", EXIT_PROBLEMS)
+
+
+def _pack_info(pack: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"pack": pack.id, "version": pack.version, "digest": pack.digest}
+    if pack.stack:  # an overlay: the packs it is made of, the base first
+        out["stack"] = [{"id": p.id, "version": p.version, "digest": p.digest} for p in pack.stack]
+    return out
 
 
 def _show(value: Any) -> str:

@@ -24,6 +24,7 @@ removal that something still refers to fails (BR706) and is undone.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import dataclasses
@@ -233,10 +234,13 @@ class StackSource(PackSource):
 
 
 def digest_of(value: Any) -> str:
-    """The digest an operation records in ``base_digest``: of the target's JSON form."""
+    """The digest an operation records in ``base_digest``: of the target's JSON form.
+
+    Twelve characters of base32 (a-z, 2-7), so that YAML reads it as text unquoted: a hex
+    digest made only of digits would be read as a number, losing its leading zeros."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:12].lower()
 
 
 def stack_digest(layers: Sequence[Layer]) -> str:
@@ -574,7 +578,8 @@ def _listed_changes(action: Action, kind: str, items: Any, smap: SourceMap, base
             _error(findings, "BR102", "unknown key 'workflow' (only steps and commitments take it)",
                    _key_site(smap, (*path, "workflow")))
             ok = False
-        as_of = item.get("as_of")
+        # a case's as_of is its own date, not a version selector: cases have no versions
+        as_of = item.get("as_of") if kind != "cases" else None
         if as_of is not None and not (isinstance(as_of, dt.date)
                                       and not isinstance(as_of, dt.datetime)):
             _error(findings, "BR103", f"as_of: expected a date (YYYY-MM-DD), got {as_of!r}",
@@ -582,7 +587,8 @@ def _listed_changes(action: Action, kind: str, items: Any, smap: SourceMap, base
             ok = False
         digest = _digest_selector(item.get("base_digest"), smap, (*path, "base_digest"), findings)
         if action == "remove":
-            for key in sorted(set(item) - set(SELECTORS)):
+            allowed = set(SELECTORS) - ({"as_of"} if kind == "cases" else set())
+            for key in sorted(set(item) - allowed):
                 _error(findings, "BR102", f"unknown key {key!r}: a removal names its target "
                        "(id, as_of, workflow, base_digest) and nothing else",
                        _key_site(smap, (*path, key)))
@@ -590,9 +596,11 @@ def _listed_changes(action: Action, kind: str, items: Any, smap: SourceMap, base
         if not ok:
             continue
         drop = SELECTORS if action == "patch" or nested else ("as_of", "base_digest")
-        # a category's own 'workflow' key is data, not a selector
+        # a category's own 'workflow' key and a case's 'as_of' are data, not selectors
+        kept = {"workflow"} if not nested else set()
+        kept |= {"as_of"} if kind == "cases" else set()
         data = None if action == "remove" else {
-            k: v for k, v in item.items() if k not in drop or (k == "workflow" and not nested)}
+            k: v for k, v in item.items() if k not in drop or k in kept}
         if action == "replace" and nested:
             data = {"id": target, **(data or {})}
         ops.append(Operation(action, kind, str(target), data, smap, path, path,
@@ -605,6 +613,8 @@ def _digest_selector(value: Any, smap: SourceMap, path: Path_,
                      findings: list[Finding]) -> str | None:
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # unquoted digits: compare them as written
     if not isinstance(value, str) or not value.strip():
         _error(findings, "BR103", f"base_digest: expected the digest text that bizroute check "
                f"reports, got {value!r}", _value_site(smap, path))
@@ -1447,9 +1457,11 @@ def drifted(applied: Sequence[Applied]) -> Iterator[tuple[str, Site]]:
 
 
 def unpinned(applied: Sequence[Applied]) -> Iterator[tuple[str, Site]]:
-    """Operations on base objects that record no digest of their target."""
+    """Operations on base objects that record no digest of their target (example cases
+    are tests, not rules: they are left out)."""
     for a in applied:
-        if a.action != "add" and a.base_digest is None and a.before is not None:
+        if a.action != "add" and a.base_digest is None and a.before is not None \
+                and a.kind != "cases":
             yield (f"{a.action} of {a.describe()} records no base_digest; to be told when the "
                    f"base changes it, record base_digest: {digest_of(a.before)}", a.site)
 

@@ -176,13 +176,29 @@ class Change:
 
 
 def _json(obj: BaseModel) -> Any:
-    return obj.model_dump(mode="json", by_alias=True)
+    """What the diff compares: the JSON form, defaults included (an explicit default is no
+    change), keys left empty (null) out."""
+    return _tidy(obj.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def _tidy(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a duration of 5.0 working days reads as 5
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    return value
+
+
+_SHOWN = 100  # characters of a value the text report shows
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                            separators=(", ", ": "))
+    text = " ".join(text.split())
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 1] + "…"
 
 
 def _delta(old: Any, new: Any) -> str:
@@ -216,31 +232,61 @@ def _info_changes(old: Located, new: Located) -> Iterator[Change]:
     a, b = _json(old.obj), _json(new.obj)
     for key in ("id", "name", "name_en", "version", "description"):
         if a.get(key) != b.get(key):
-            yield Change("pack", "", "changed", key, a.get(key), b.get(key), new.site(key))
+            yield Change("pack", "", "changed", key, a.get(key), b.get(key),
+                         new.site(key) if key in b else old.site())
     for kind in ("settings", "fields"):
-        yield from _keyed(kind, a[kind], b[kind], old, new, (kind,))
+        yield from _named(kind, a[kind], b[kind], old, new, lambda _side, n, k=kind: (k, n))
     for kind in ("text", "calendar"):
-        for key in sorted(set(a[kind]) | set(b[kind])):
-            if a[kind].get(key) != b[kind].get(key):
-                yield Change(kind, "", "changed", key, a[kind].get(key), b[kind].get(key),
-                             new.site(kind, key))
+        yield from _keys(kind, "", a[kind], b[kind], old, new, (kind,), (kind,))
 
 
-def _keyed(kind: str, a: dict[str, Any], b: dict[str, Any], old: Located, new: Located,
-           sub: tuple[str | int, ...], prefix: str = "") -> Iterator[Change]:
-    """Changes between two mappings of named things (settings, fields, steps by id)."""
+def _named(kind: str, a: dict[str, Any], b: dict[str, Any], old: Located, new: Located,
+           sub: Any, prefix: str = "") -> Iterator[Change]:
+    """Changes between two mappings of named things (settings, fields, steps by id);
+    ``sub(side, name)`` is the thing's path inside ``old`` (side 0) or ``new`` (side 1)."""
     for name in [n for n in a if n not in b]:
-        yield Change(kind, prefix + name, "removed", site=old.site(*sub, name))
+        yield Change(kind, prefix + name, "removed", site=old.site(*sub(0, name)))
     for name in [n for n in b if n not in a]:
-        yield Change(kind, prefix + name, "added", site=new.site(*sub, name))
+        yield Change(kind, prefix + name, "added", site=new.site(*sub(1, name)))
     for name in [n for n in b if n in a and a[n] != b[n]]:
-        x, y = a[name], b[name]
-        if isinstance(x, dict) and isinstance(y, dict):
-            for key in [k for k in {**x, **y} if x.get(k) != y.get(k)]:
-                yield Change(kind, prefix + name, "changed", key, x.get(key), y.get(key),
-                             new.site(*sub, name, key) if key in y else old.site(*sub, name))
-        else:
-            yield Change(kind, prefix + name, "changed", "value", x, y, new.site(*sub, name))
+        yield from _keys(kind, prefix + name, a[name], b[name], old, new, sub(0, name),
+                         sub(1, name))
+
+
+def _keys(kind: str, target: str, a: Any, b: Any, old: Located, new: Located,
+          old_sub: tuple[str | int, ...], new_sub: tuple[str | int, ...]) -> Iterator[Change]:
+    """A change for each differing key (mappings are walked into: ``limit.working_days``)."""
+    for path, x, y in _walk(a, b, ()):
+        site = _changed_at(new, (*new_sub, *path), x, y) if y is not None \
+            else old.site(*old_sub, *path)
+        key = ".".join(str(p) for p in path) or "value"
+        yield Change(kind, target, "changed", key, x, y, site)
+
+
+def _walk(a: Any, b: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any, Any]]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in dict.fromkeys([*a, *b]):
+            if a.get(key) != b.get(key):
+                if key in a and key in b:
+                    yield from _walk(a[key], b[key], (*path, key))
+                else:
+                    yield (*path, key), a.get(key), b.get(key)
+    elif a != b:
+        yield path, a, b
+
+
+def _changed_at(loc: Located, sub: tuple[str | int, ...], old: Any, new: Any) -> Site:
+    """Where the first part of ``new`` that ``old`` lacks is set (an appended list item, a
+    merged key), else where ``new`` is."""
+    if isinstance(new, list) and isinstance(old, list):
+        fresh = next((i for i, x in enumerate(new) if x not in old), None)
+        if fresh is not None:
+            return loc.site(*sub, fresh)
+    if isinstance(new, dict) and isinstance(old, dict):
+        key = next((k for k in new if old.get(k) != new[k]), None)
+        if key is not None:
+            return _changed_at(loc, (*sub, key), old.get(key), new[key])
+    return loc.site(*sub)
 
 
 def _versions(items: Sequence[Located]) -> dict[str, list[Located]]:
@@ -256,9 +302,9 @@ def _section_changes(section: str, old: Sequence[Located], new: Sequence[Located
                      ) -> Iterator[Change]:
     a, b = _versions(old), _versions(new)
     for oid in [i for i in a if i not in b]:
-        yield from (Change(section, _named(v, a[oid]), "removed", site=v.site()) for v in a[oid])
+        yield from (Change(section, _version_name(v, a[oid]), "removed", site=v.site()) for v in a[oid])
     for oid in [i for i in b if i not in a]:
-        yield from (Change(section, _named(v, b[oid]), "added", site=v.site()) for v in b[oid])
+        yield from (Change(section, _version_name(v, b[oid]), "added", site=v.site()) for v in b[oid])
     for oid in [i for i in b if i in a]:
         olds, news = a[oid], b[oid]
         if len(olds) != len(news):  # versions added or removed: pair those of one period
@@ -266,21 +312,21 @@ def _section_changes(section: str, old: Sequence[Located], new: Sequence[Located
             paired = [(periods.get(_period(v)), v) for v in news]
             for v in olds:
                 if _period(v) not in {_period(n) for n in news}:
-                    yield Change(section, _named(v, olds), "removed", site=v.site())
+                    yield Change(section, _version_name(v, olds), "removed", site=v.site())
         else:
             paired = list(zip(olds, news, strict=True))
         for x, y in paired:
             if x is None:
-                yield Change(section, _named(y, news), "added", site=y.site())
+                yield Change(section, _version_name(y, news), "added", site=y.site())
             else:
-                yield from _object_changes(section, x, y, _named(y, news))
+                yield from _object_changes(section, x, y, _version_name(y, news))
 
 
 def _period(loc: Located) -> str:
     return period(getattr(loc.obj, "effective", m.ALWAYS))
 
 
-def _named(loc: Located, versions: Sequence[Located]) -> str:
+def _version_name(loc: Located, versions: Sequence[Located]) -> str:
     return loc.obj.id if len(versions) == 1 else f"{loc.obj.id} ({_period(loc)})"
 
 
@@ -288,31 +334,15 @@ def _object_changes(section: str, old: Located, new: Located, name: str) -> Iter
     a, b = _json(old.obj), _json(new.obj)
     if a == b:
         return
-    for key in [k for k in {**a, **b} if a.get(k) != b.get(k)]:
-        if section == "workflows" and key in NESTED:
-            by_id_a = {x["id"]: x for x in a.get(key) or []}
-            by_id_b = {x["id"]: x for x in b.get(key) or []}
-            yield from _nested(key, by_id_a, by_id_b, old, new, f"{new.obj.id}/")
-            if list(by_id_a) != [i for i in by_id_b if i in by_id_a]:
-                yield Change(section, name, "changed", f"{key} order", list(by_id_a),
-                             list(by_id_b), new.site(key))
-            continue
-        yield Change(section, name, "changed", key, a.get(key), b.get(key),
-                     new.site(key) if key in b else old.site())
-
-
-def _nested(kind: str, a: dict[str, Any], b: dict[str, Any], old: Located, new: Located,
-            prefix: str) -> Iterator[Change]:
-    index_a = {k: i for i, k in enumerate(a)}
-    index_b = {k: i for i, k in enumerate(b)}
-    for change in _keyed(kind, a, b, old, new, (kind,), prefix):
-        name = change.target[len(prefix):]
-        sub = (kind, index_b[name]) if name in index_b else (kind, index_a[name])
-        where = new if name in index_b else old
-        site = where.site(*sub, change.key) if change.key and change.key in b.get(name, {}) \
-            else where.site(*sub)
-        yield Change(change.kind, change.target, change.change, change.key, change.old,
-                     change.new, site)
+    for key in NESTED if section == "workflows" else ():
+        xs, ys = a.pop(key, []), b.pop(key, [])
+        index = ({x["id"]: i for i, x in enumerate(xs)}, {y["id"]: i for i, y in enumerate(ys)})
+        yield from _named(key, {x["id"]: x for x in xs}, {y["id"]: y for y in ys}, old, new,
+                          lambda side, n, k=key, ix=index: (k, ix[side][n]), f"{new.obj.id}/")
+        if list(index[0]) != [i for i in index[1] if i in index[0]]:
+            yield Change(section, name, "changed", f"{key} order", list(index[0]),
+                         list(index[1]), new.site(key))
+    yield from _keys(section, name, a, b, old, new, (), ())
 
 
 def _case_changes(old: Sequence[LoadedCase], new: Sequence[LoadedCase]) -> Iterator[Change]:
@@ -323,7 +353,6 @@ def _case_changes(old: Sequence[LoadedCase], new: Sequence[LoadedCase]) -> Itera
     for cid in [c for c in b if c not in a]:
         yield Change("cases", cid, "added", site=(b[cid].file, b[cid].line, b[cid].column))
     for cid in [c for c in b if c in a]:
-        x, y = _json(a[cid].case), _json(b[cid].case)
-        for key in [k for k in {**x, **y} if x.get(k) != y.get(k)]:
-            yield Change("cases", cid, "changed", key, x.get(key), y.get(key),
-                         (b[cid].file, b[cid].line, b[cid].column))
+        site = (b[cid].file, b[cid].line, b[cid].column)
+        for path, x, y in _walk(_json(a[cid].case), _json(b[cid].case), ()):
+            yield Change("cases", cid, "changed", ".".join(path), x, y, site)
