@@ -83,14 +83,15 @@ def _folder(root: Any) -> str:
     return _display_dir(root)
 
 
-def _dump(obj: BaseModel) -> dict[str, Any]:
-    return obj.model_dump(by_alias=True, exclude_unset=True)
+def _dump(obj: BaseModel) -> Any:
+    return _tidy(obj.model_dump(by_alias=True, exclude_unset=True))
 
 
 def _origin(loc: Located, ops: Sequence[Applied]) -> str:
     file, line, _ = loc.site()
     lines = [f"from {file}:{line}"]
-    lines += [f"{a.action} {a.describe()} at {a.site[0]}:{a.site[1]}" for a in ops]
+    lines += [f"{a.action} {a.describe()} at {a.site[0]}:{a.site[1]}" for a in ops
+              if a.site[:2] != (file, line)]  # an addition is where the object is from
     return "\n".join(lines)
 
 
@@ -126,7 +127,14 @@ def _node(value: Any, loc: Located, sub: tuple[str | int, ...], parent: str) -> 
         else:
             node.append(built)
         if file != parent and line:
-            node.yaml_add_eol_comment(f"{file}:{line}", key)
+            block = isinstance(built, CommentedMap) and built and not built.fa.flow_style()
+            if isinstance(node, CommentedSeq) and block:
+                # "- # comment" reads badly: the comment goes on the item's first line
+                first = next(iter(built))
+                if first not in built.ca.items:
+                    built.yaml_add_eol_comment(f"{file}:{line}", first)
+            else:
+                node.yaml_add_eol_comment(f"{file}:{line}", key)
             inner = True
         commented = commented or inner
     scalars = all(not isinstance(v, dict | list) for v in (value.values() if isinstance(
