@@ -187,3 +187,23 @@ def test_an_overlay_folder_outside_the_working_directory_names_its_files_by_fold
     root = write_overlay(tmp_path, "remove:\n  rules: [nope]\n", head=overlay_head())
     code, out, _ = run(capsys, "check", root)
     assert code == 1 and "ov/pack.yaml:7:" in out
+
+
+def test_the_pytest_plugin_runs_an_overlays_cases_and_those_it_inherits(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write_base(tmp_path)
+    root = write_overlay(tmp_path, "patch:\n  settings: {limit: 5}\n", tests="""
+        cases:
+          - id: local
+            request: {description: 停电}
+            expect: {status: decided, category: c}
+        """)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(root), "-q", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, check=False)
+    # the base's 'small' (10 kVA within the limit) fails under the overlay's limit of 5
+    assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
+    assert "case 'small' (base/tests/cases.yaml:5)" in result.stdout

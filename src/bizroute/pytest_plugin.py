@@ -86,7 +86,7 @@ class CaseFile(pytest.File):
         self.pack_root = pack_root
 
     def collect(self) -> Iterator[pytest.Item]:
-        from .cases import load_cases
+        from .cases import case_files, load_cases
         from .loader import _display
 
         store = self.config.stash.setdefault(_CASES, {})
@@ -98,8 +98,11 @@ class CaseFile(pytest.File):
         problems = [f for f in findings if f.file == display]
         if problems:
             yield CaseFileProblem.from_parent(self, name="case-file", problems=problems)
+        # an overlay's cases include those it takes unchanged from its base: they are items of
+        # its first case file
+        first = self.path == next(iter(case_files(self.pack_root)), None)
         for loaded in cases:
-            if loaded.file == display:
+            if loaded.file == display or (first and getattr(loaded, "inherited", False)):
                 yield CaseItem.from_parent(self, name=loaded.case.id, loaded=loaded)
 
 
