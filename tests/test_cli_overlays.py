@@ -207,3 +207,22 @@ def test_the_pytest_plugin_runs_an_overlays_cases_and_those_it_inherits(tmp_path
     # the base's 'small' (10 kVA within the limit) fails under the overlay's limit of 5
     assert "1 failed, 2 passed" in result.stdout, result.stdout + result.stderr
     assert "case 'small' (base/tests/cases.yaml:5)" in result.stdout
+
+
+def test_the_overlays_of_the_documentation_load_as_written(tmp_path: Path) -> None:
+    import re
+
+    from bizroute.checks import check_pack
+
+    text = (ROOT / "docs" / "overlays.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    assert blocks[0] == LOWER_CEILING
+    fragments = [b for b in blocks if b.startswith(("documents:", "patch:")) and "cases:" not in b]
+    assert len(fragments) == 2
+    head = "pack:\n  id: doc\n  name: 文档\n  version: \"1\"\n  extends: {builtin: true}\n"
+    for i, fragment in enumerate(fragments):
+        root = tmp_path / f"doc{i}"
+        root.mkdir()
+        (root / "pack.yaml").write_text(head + fragment, encoding="utf-8")
+        load_pack(root)
+        assert not [f for f in check_pack(root).findings if f.code == "BR713"], fragment

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -77,10 +78,13 @@ def _identity(source: PackSource) -> str:
     return f"{info.id} {info.version}" if info is not None else str(source.root)
 
 
-def _folder(root: Any) -> str:
-    from .loader import _display_dir
-
-    return _display_dir(root)
+def _folder(root: Path) -> str:
+    """A pack's folder as files are named in findings: from the working directory if inside it,
+    else by its own name."""
+    try:
+        return root.resolve().relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return root.name
 
 
 def _dump(obj: BaseModel) -> Any:
