@@ -373,6 +373,14 @@ FAILS: list[tuple[str, str, str, str]] = [
           rules:
             - {id: r, category: c, when: {field: flag, eq: true}}
         """, "BR708", "id: r, category: c"),
+    ("one overlay replaces an object, then patches it", """
+        replace:
+          rules:
+            - {id: r, category: c, when: {field: flag, eq: true}}
+        patch:
+          rules:
+            - {id: r, priority: 20}
+        """, "BR708", "priority: 20"),
     ("a workflow and one of its steps changed by one overlay", """
         patch:
           workflows:

@@ -953,6 +953,7 @@ class _Workspace(_Changes):
             replaced = _Entry(entry.located, op.smap.file, op.path[1:], copy.deepcopy(op.data),
                               _spans(op.smap, op.path, op.smap.file))
             entries[index] = replaced
+            self.claims[("entry", id(replaced))] = op  # a later operation on it is a conflict
             self.pending.append(_Pending(op, replaced, frozenset({"*"}), before, version))
             return
         entry.open()
