@@ -59,6 +59,8 @@ workflows:
         duration: {working_days: 1}
     commitments:
       - {id: whole, name: 全程, from: accept, to: done, limit: {working_days: 5}}
+    customer_notices:
+      - {id: term, text: 方案有效期3个月}
 """
 
 BASE_CASES = """\

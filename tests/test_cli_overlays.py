@@ -123,13 +123,14 @@ def test_pack_diff_lists_what_an_overlay_changes(capsys: pytest.CaptureFixture[s
     assert "~ setting lv_access_max_kva value: 160 → 100  " \
         "(examples/overlays/example-province/pack.yaml:37)" in lines
     assert "+ document owner_consent  (examples/overlays/example-province/catalogue.yaml:3)" in lines
-    assert "~ commitment lv_residential_connection/whole_process limit.working_days: 5 → 3  " \
+    assert "~ commitment lv_residential_connection/whole_process_sgcc_current " \
+        "limit.working_days: 5 → 3  " \
         "(examples/overlays/example-province/pack.yaml:57)" in lines
     assert "~ case lv-nr-inc-customer-voice request.supply.capacity_kva: 120 → 80  " \
         "(examples/overlays/example-province/tests/local.yaml:45)" in lines
-    assert lines[-1] == ("26 change(s) from cn-power-supply 2026.11 to "
+    assert lines[-1] == ("28 change(s) from cn-power-supply 2026.11 to "
                          "cn-power-supply-example-province 2026.11-p1: 8 added, 0 removed, "
-                         "18 changed")
+                         "20 changed")
     code, out, _ = run(capsys, "pack", "diff", PROVINCE, CITY, "--format", "json")
     report = json.loads(out)
     assert report["old"]["id"] == "cn-power-supply-example-province"

@@ -42,9 +42,9 @@ patch:
           - {id: test_done, name: 检定完成（本地）, from: accept, to: test, limit: {working_days: 4}}
 """
 
-METER_TEST_END = ("        basis: [{source: sgcc_commitments_2011, "
+METER_TEST_END = ("        basis: [{source: sgcc_commitments_current, "
                   "note: 受理客户计费电能表校验申请后，5个工作日内出具检测结果}]\n"
-                  "        effective: {from: 2011-10-13}\n")
+                  "        effective: {from: 2023-08-08}\n")
 
 # (file under rules/, text as it is, text as the hand-made pack has it): the same changes as
 # the province, the city and the third overlay make
@@ -76,11 +76,12 @@ EDITS: list[tuple[str, str, str]] = [
      "    departments: &deps_lv_res [counter, metering_install]\n"),
     # province: the stricter residential limit
     ("workflows/new_connection.yaml",
-     "        name: 居民客户全过程办电时间\n        from: accept\n        to: connect\n"
-     "        limit: {working_days: 5}\n"
-     "        basis: [{source: sgcc_commitments_current, note: 居民客户全过程办电时间不超过5个工作日}]\n",
-     "        name: 居民客户全过程办电时间（本省）\n        from: accept\n        to: connect\n"
-     "        limit: {working_days: 3}\n"
+     "      - id: whole_process_sgcc_current\n        name: 居民客户全过程办电时间\n"
+     "        from: accept\n        to: connect\n        limit: {working_days: 5}\n"
+     "        basis: [{source: sgcc_commitments_current, article: 第六项, "
+     "note: 居民客户全过程办电时间不超过5个工作日}]\n",
+     "      - id: whole_process_sgcc_current\n        name: 居民客户全过程办电时间（本省）\n"
+     "        from: accept\n        to: connect\n        limit: {working_days: 3}\n"
      "        basis: [{source: example_province_commitments, "
      "note: 居民客户全过程办电时间不超过3个工作日（示例值）}]\n"),
     # city: Cantonese outage words

@@ -183,6 +183,22 @@ DOES: list[tuple[str, str, Callable[[Pack], object]]] = [
           steps:
             - {workflow: w, id: notify, duration: {hours: 4}}
         """, lambda p: _workflow(p).steps[1].duration.hours == 4),  # type: ignore[attr-defined]
+    ("patch: a customer notice", """
+        patch:
+          customer_notices:
+            - {workflow: w, id: term, text: 方案有效期6个月}
+        """, lambda p: _workflow(p).customer_notices[0].text == "方案有效期6个月"),  # type: ignore[attr-defined]
+    ("add a customer notice by appending it", """
+        patch:
+          workflows:
+            - id: w
+              customer_notices: {append: [{id: fees, text: 收费标准以当地公布为准}]}
+        """, lambda p: [n.id for n in _workflow(p).customer_notices] == ["term", "fees"]),  # type: ignore[attr-defined]
+    ("remove a customer notice", """
+        remove:
+          customer_notices:
+            - {workflow: w, id: term}
+        """, lambda p: _workflow(p).customer_notices == []),  # type: ignore[attr-defined]
     ("patch: a vocabulary's terms", """
         patch:
           vocabularies:

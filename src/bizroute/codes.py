@@ -266,7 +266,8 @@ _R("BR702", "overlay-section", "error", "An overlay file holds a section or an o
    "An overlay's files hold `pack:` (with `extends`), the sections of a pack (what they list is "
    "added), and `replace:`, `patch:` and `remove:`, each a mapping from an object kind (settings, "
    "fields, text, calendar, vocabularies, sources, documents, departments, groups, categories, "
-   "rules, workflows, steps, commitments; cases in the tests/ folder) to its operations.",
+   "rules, workflows, steps, commitments, customer_notices; cases in the tests/ folder) to its "
+   "operations.",
    "patch:\n  rule:\n    - {id: fault_repair.words, priority: 90}\n",
    "patch:\n  rules:\n    - {id: fault_repair.words, priority: 90}\n")
 _R("BR703", "add-exists", "error", "An overlay adds an object whose id the base already has in force at the same time.",

@@ -74,19 +74,21 @@ CHANGES = ("replace", "patch", "remove")
 INFO_MAPS = ("settings", "fields")
 INFO_SINGLES = ("text", "calendar")
 #: Kinds kept inside a workflow, addressed by ``workflow:`` and ``id:``.
-NESTED = ("steps", "commitments")
+NESTED = ("steps", "commitments", "customer_notices")
 PACK_KINDS = (*INFO_MAPS, *INFO_SINGLES, *m.SECTIONS, *NESTED)
 #: Keys that say which object an operation is about; never part of the object.
 SELECTORS = ("id", "workflow", "as_of", "base_digest")
 STRATEGIES = ("replace", "append", "prepend", "remove")
 #: Mappings a patch merges key by key; any other mapping (a condition, a duration) is replaced.
-MERGED = frozenset({"effective", "codes", "values", "expect"})
+#: (``commitments`` is a mapping only in an example case's ``expect``: in a workflow, a list.)
+MERGED = frozenset({"effective", "codes", "values", "expect", "commitments"})
 #: ... and ``request`` (of an example case) is merged all the way down.
 DEEP_MERGED = frozenset({"request"})
 
 _NOUN = {"vocabularies": "vocabulary", "sources": "source", "documents": "document",
          "departments": "department", "groups": "group", "categories": "category",
          "rules": "rule", "workflows": "workflow", "steps": "step", "commitments": "commitment",
+         "customer_notices": "customer notice",
          "settings": "setting", "fields": "field", "cases": "case", "text": "text",
          "calendar": "calendar"}
 
