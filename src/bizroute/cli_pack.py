@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,7 +98,7 @@ def diff_cmd(packs: tuple[str, ...], fmt: str, output: str | None) -> None:
         if fmt == "json":
             stream.write(json.dumps({
                 "version": 1,
-                "old": old_pack._ref.to_dict(), "new": new_pack._ref.to_dict(),
+                "old": _ref(old_pack), "new": _ref(new_pack),
                 "changes": [c.to_dict() for c in changes],
             }, ensure_ascii=False, indent=2, default=str) + "\n")
             return
@@ -108,3 +109,10 @@ def diff_cmd(packs: tuple[str, ...], fmt: str, output: str | None) -> None:
         stream.write(f"{len(changes)} change(s) from {old_pack.id} {old_pack.version} to "
                      f"{new_pack.id} {new_pack.version}: "
                      + ", ".join(f"{n} {k}" for k, n in counts.items()) + "\n")
+
+
+def _ref(pack: Any) -> dict[str, Any]:
+    """A pack as decisions name it: id, version, digest (and its stack, for an overlay)."""
+    from .decision import PackRef
+
+    return PackRef(pack.id, pack.version, pack.digest, pack.stack).to_dict()

@@ -191,10 +191,6 @@ class Operation:
         span = self.smap.value((*self.data_path, *sub) if sub else self.path)
         return (self.smap.file, span.line, span.column) if span else (self.smap.file, 0, 0)
 
-    def key_site(self) -> Site:
-        span = self.smap.key(self.path)
-        return (self.smap.file, span.line, span.column) if span else self.site()
-
     def describe(self) -> str:
         what = _NOUN.get(self.kind, self.kind)
         if self.kind in INFO_SINGLES:
