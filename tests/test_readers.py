@@ -240,8 +240,12 @@ def test_json_lines_refuse_and_place_what_json_refuses(data: bytes, enc: str,
     (b'{"a": 1} {"b": 2}',
      [(1, 1, 1, {"a": 1}), (2, 1, 10, "ERR: unexpected text after the JSON value (several "
                                         "JSON objects? use JSON Lines: one object per line)")]),
+    (b'[{"a": 1} {"b": 2}, {"c": 3}]',
+     [(1, 1, 2, {"a": 1}),
+      (2, 1, 11, "ERR: invalid JSON: missing ',' between array elements (before this element)"),
+      (3, 1, 21, {"c": 3})]),
 ], ids=["array", "one object", "empty array", "broken element", "truncated lines",
-        "unclosed", "cut inside an element", "two values"])
+        "unclosed", "cut inside an element", "two values", "missing comma"])
 def test_json_arrays_give_one_record_per_element_with_positions(
         data: bytes, expected: list[Any]) -> None:
     assert summary(read(data, "json")) == expected
@@ -309,8 +313,19 @@ def test_a_two_gigabyte_array_element_is_an_error_and_never_held_in_memory() -> 
       (2, 3, 1, {"id": "q2", "description": "b"})]),
     (b"id,description\n", []),
     (b"id,description\nq1,\n,\n", [(1, 2, 1, {"id": "q1"})]),
+    ('id,description\nc1,"停电了\nc2,过户\nc3,暂停\n'.encode(),
+     [(1, 2, None, "ERR: invalid CSV: a quoted cell is not closed (it runs to the end of the "
+                   "file); the lines after it are read as rows"),
+      (2, 3, 1, {"id": "c2", "description": "过户"}), (3, 4, 1, {"id": "c3", "description": "暂停"})]),
+    (b'id,description\nq1,"open\n' + b"".join(b"q%d,b\n" % i for i in range(2, 30))
+     + b'q30,"closed"\n',
+     [(1, 2, None, "ERR: invalid CSV: a quoted cell is not closed (it runs over more than 20 "
+                   "lines); the lines after it are read as rows"),
+      *[(i, i + 1, 1, {"id": f"q{i}", "description": "b"}) for i in range(2, 30)],
+      (30, 31, 1, {"id": "q30", "description": "closed"})]),
 ], ids=["dotted columns nest", "too many columns", "quoted line break", "invalid bytes",
-        "header only", "empty cells are absent"])
+        "header only", "empty cells are absent", "quote open to the end",
+        "quote open over many lines"])
 def test_csv_rows_become_records_with_nested_fields(data: bytes, expected: list[Any]) -> None:
     assert summary(read(data, "csv", "utf-8")) == expected
 

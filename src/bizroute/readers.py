@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -456,6 +457,18 @@ def _read_json_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Rec
         cut_short = record.error is not None and pos >= len(text.buf)
         if pos < len(text.buf) and text.buf[pos] == ",":
             pos += 1
+        elif pos < len(text.buf) and text.buf[pos] != "]" and record.error is None:
+            # two elements with no comma between them: the next one is not trusted, but read
+            # (and reported) so that the rest of the array is not lost
+            index += 1
+            line, col = text.where(pos)
+            text.set_mark(pos)
+            _, pos = _element(text, pos, index, enc, display)
+            yield Record(index, line, col, error="invalid JSON: missing ',' between array "
+                         "elements (before this element)", source=display)
+            pos = text.skip_space(pos)
+            if pos < len(text.buf) and text.buf[pos] == ",":
+                pos += 1
 
 
 def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
@@ -544,24 +557,48 @@ def _read_yaml(text: str, display: str) -> Iterator[Record]:
 _BAD_LINE = "\x00bizroute-unreadable-line\x00"
 
 
+MAX_CSV_ROW_LINES = 20
+"""A quoted CSV cell may hold line breaks, but a row spanning more lines than this, or a quote
+still open at the end of the file, is an unclosed quote: reported at its first line, and the
+lines after that line read again as rows."""
+
+
 def _read_csv(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
     problems: dict[int, str] = {}
 
-    def decoded() -> Iterator[str]:
+    def decoded() -> Iterator[tuple[int, str]]:
         # decode line by line so that one undecodable line costs only its own record
         for lineno, raw in enumerate(_lines(stream), start=1):
             if isinstance(raw, int):
                 problems[lineno] = f"line is longer than {MAX_RECORD_BYTES:,} bytes ({raw:,})"
-                yield _BAD_LINE + "\n"
+                yield lineno, _BAD_LINE + "\n"
                 continue
             try:
-                yield _decode(raw, enc)
+                yield lineno, _decode(raw, enc)
             except UnicodeDecodeError as exc:
                 problems[lineno] = (f"not valid {enc} text (byte {raw[exc.start]:#04x}); "
                                     "try --encoding")
-                yield _BAD_LINE + "\n"
+                yield lineno, _BAD_LINE + "\n"
 
-    reader = csv.reader(decoded())
+    source = decoded()
+    pushed_back: deque[tuple[int, str]] = deque()
+    row_lines: list[tuple[int, str]] = []  # the lines the current row was read from
+
+    class Feed:
+        """The lines for csv.reader; unlike a generator it can go on after an end of input,
+        once an unclosed quote has pushed lines back."""
+
+        def __iter__(self) -> Feed:
+            return self
+
+        def __next__(self) -> str:
+            item = pushed_back.popleft() if pushed_back else next(source, None)
+            if item is None:
+                raise StopIteration
+            row_lines.append(item)
+            return item[1]
+
+    reader = csv.reader(Feed())
     header: list[str] = []
     while not any(h.strip() for h in header):  # blank lines before the header are not rows
         try:
@@ -576,14 +613,25 @@ def _read_csv(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
     header = [h.strip() for h in header]
     index = 0
     while True:
-        line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
+        row_lines.clear()
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
             index += 1
+            line = row_lines[0][0] if row_lines else reader.line_num
             yield Record(index, line, None, error=f"invalid CSV: {exc}", source=display)
+            continue
+        line = row_lines[0][0]  # where the row starts (a quoted cell may span lines)
+        if len(row_lines) > 1 and _unclosed_quote(row_lines):
+            index += 1
+            runs = ("to the end of the file" if len(row_lines) <= MAX_CSV_ROW_LINES
+                    else f"over more than {MAX_CSV_ROW_LINES} lines")
+            yield Record(index, line, None, error=f"invalid CSV: a quoted cell is not closed "
+                         f"(it runs {runs}); the lines after it are read as rows",
+                         source=display)
+            pushed_back.extendleft(reversed(row_lines[1:]))
             continue
         if row == [_BAD_LINE]:
             index += 1
@@ -600,6 +648,18 @@ def _read_csv(stream: IO[bytes], enc: str, display: str) -> Iterator[Record]:
             continue
         yield Record(index, line, 1, data=nest({h: v for h, v in zip(header, row, strict=False)
                                                  if h and v != ""}), source=display)
+
+
+def _unclosed_quote(lines: list[tuple[int, str]]) -> bool:
+    """Whether a row read from several lines is a quote left open, not a cell with breaks."""
+    if len(lines) > MAX_CSV_ROW_LINES:
+        return True
+    try:
+        for _ in csv.reader((text for _, text in lines), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
