@@ -383,3 +383,19 @@ def test_every_example_file_reads_one_record_per_request(name: str, count: int) 
     if name != "broken.jsonl":
         assert all(r.error is None for r in records)
         assert all(isinstance(r.data.get("description"), str) for r in records)
+
+
+@pytest.mark.parametrize(("data", "fmt", "expected"), [
+    (b"description: " + b"[" * 30000 + b"]" * 30000 + b"\n", "yaml",
+     [(1, 1, 214, "ERR: nested deeper than 200 levels of brackets; refused before parsing")]),
+    (b"a:\n" + b" " * 500 + b"b: 1\n", "yaml",
+     [(1, 2, 1, "ERR: indented more than 400 columns (nested too deep); refused before parsing")]),
+    (b"[" * 100000 + b"]" * 100000 + '\n{"description": "过户"}\n'.encode(), "jsonl",
+     [(1, 1, 1, "ERR: invalid JSON: nested too deeply to be read"),
+      (2, 2, 1, {"description": "过户"})]),
+    (b"[" + b"[" * 100000 + b"]" * 100000 + b', {"id": 2}]', "json",
+     [(1, 1, 2, "ERR: invalid JSON: nested too deeply to be read"), (2, 1, 200004, {"id": 2})]),
+], ids=["yaml brackets", "yaml indentation", "json lines", "json array"])
+def test_input_nested_too_deep_is_an_error_record_not_a_crash(
+        data: bytes, fmt: str, expected: list[Any]) -> None:
+    assert summary(read(data, fmt, "utf-8")) == expected

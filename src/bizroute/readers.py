@@ -228,7 +228,12 @@ def _jsonl_record(raw: bytes, enc: str, index: int, lineno: int, display: str) -
     except json.JSONDecodeError as exc:
         return Record(index, lineno, exc.colno, error=f"invalid JSON: {exc.msg}",
                       source=display)
+    except RecursionError:
+        return Record(index, lineno, 1, error=TOO_DEEP, source=display)
     return Record(index, lineno, 1, data=data, source=display)
+
+
+TOO_DEEP = "invalid JSON: nested too deeply to be read"
 
 
 def _lines(stream: IO[bytes]) -> Iterator[bytes | int]:
@@ -480,6 +485,12 @@ def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
         buf = text.buf
         try:
             data, end = _DECODER.raw_decode(buf, pos)
+        except RecursionError:
+            stop = extent.find(buf)
+            while stop is None and text.more():
+                stop = extent.find(text.buf)
+            return Record(index, line, col, error=TOO_DEEP, source=display), (
+                len(text.buf) if stop is None else stop)
         except json.JSONDecodeError as exc:
             stop = extent.find(buf)
             if stop is None and not text.eof:

@@ -222,12 +222,49 @@ def _expanded_size(node: Node, memo: dict[int, int], active: set[int]) -> int:
     return total
 
 
+MAX_YAML_DEPTH = 200
+"""Brackets open at once, or columns of indentation, beyond which a YAML file is refused before
+it is parsed: the parser recurses once per level, and some thousands of levels overflow the C
+stack (a crash, not an error). No pack or request comes near it."""
+
+_BRACKET = re.compile(r"[\[\]{}]")
+_DEEP_INDENT = re.compile(r"^[ \t-]{%d,}" % (2 * MAX_YAML_DEPTH), re.MULTILINE)
+
+
+def _nesting_too_deep(text: str) -> tuple[int, int, str] | None:
+    """Where the text nests deeper than :data:`MAX_YAML_DEPTH`: line, column and message.
+
+    Brackets inside quoted strings are counted too: that overstates the depth of flow
+    collections only for text no request or pack carries (hundreds of brackets in a row).
+    """
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_YAML_DEPTH:
+            return (*_line_col(text, m.start()), f"nested deeper than {MAX_YAML_DEPTH} levels "
+                    "of brackets; refused before parsing")
+    deep = _DEEP_INDENT.search(text)
+    if deep is not None:
+        return (*_line_col(text, deep.start()), f"indented more than {2 * MAX_YAML_DEPTH} "
+                "columns (nested too deep); refused before parsing")
+    return None
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, pos) + 1
+    return text.count("\n", 0, pos) + 1, pos - line_start + 1
+
+
 def load_yaml_text(text: str, file: str) -> tuple[Any, SourceMap, list[Finding]]:
     """Parse one YAML document into plain data. Returns ``(data, source_map, findings)``.
 
     On a finding the data is ``None``; the findings say why, with positions.
     """
     builder = _Builder(file)
+    too_deep = _nesting_too_deep(text)
+    if too_deep is not None:
+        line, col, what = too_deep
+        return None, builder.smap, [make_finding("BR001", what, file, line, col)]
     yaml = _composer()
     try:
         node = yaml.compose(StringIO(text))
