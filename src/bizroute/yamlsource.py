@@ -228,7 +228,7 @@ it is parsed: the parser recurses once per level, and some thousands of levels o
 stack (a crash, not an error). No pack or request comes near it."""
 
 _BRACKET = re.compile(r"[\[\]{}]")
-_DEEP_INDENT = re.compile(r"^[ \t-]{%d,}" % (2 * MAX_YAML_DEPTH), re.MULTILINE)
+_DEEP_INDENT = re.compile(rf"^[ \t-]{{{2 * MAX_YAML_DEPTH},}}", re.MULTILINE)
 
 
 def _nesting_too_deep(text: str) -> tuple[int, int, str] | None:
