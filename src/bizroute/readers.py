@@ -433,6 +433,7 @@ def _read_json_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Rec
     pos += 1
     index = 0
     cut_short = False  # the last element was broken off by the end of the input
+    no_comma_before = False  # the next element follows the last one with no comma between
     while True:
         pos = text.skip_space(pos)
         if pos > _CHUNK:
@@ -456,24 +457,21 @@ def _read_json_stream(stream: IO[bytes], enc: str, display: str) -> Iterator[Rec
             continue
         index += 1
         text.set_mark(pos)
+        line, col = text.mark_line, text.mark_col
         record, pos = _element(text, pos, index, enc, display)
+        broken = record.error is not None
+        if no_comma_before:
+            # the element is not trusted, but read past so that the rest of the array is not lost
+            record = Record(index, line, col, error="invalid JSON: missing ',' between array "
+                            "elements (before this element)", source=display)
         yield record
         pos = text.skip_space(pos)
-        cut_short = record.error is not None and pos >= len(text.buf)
+        cut_short = broken and pos >= len(text.buf)
+        # after a broken element the next one may well start without a comma: it was cut short
+        no_comma_before = (not broken and pos < len(text.buf)
+                           and text.buf[pos] not in ",]")
         if pos < len(text.buf) and text.buf[pos] == ",":
             pos += 1
-        elif pos < len(text.buf) and text.buf[pos] != "]" and record.error is None:
-            # two elements with no comma between them: the next one is not trusted, but read
-            # (and reported) so that the rest of the array is not lost
-            index += 1
-            line, col = text.where(pos)
-            text.set_mark(pos)
-            _, pos = _element(text, pos, index, enc, display)
-            yield Record(index, line, col, error="invalid JSON: missing ',' between array "
-                         "elements (before this element)", source=display)
-            pos = text.skip_space(pos)
-            if pos < len(text.buf) and text.buf[pos] == ",":
-                pos += 1
 
 
 def _element(text: _JsonText, pos: int, index: int, enc: str, display: str,
